@@ -1,0 +1,124 @@
+"""Runwright: pipelines, experiment tracking, models and serving in one tool.
+
+The fluent API follows MLflow's names so code moves over with few changes::
+
+    import runwright as rw
+    rw.set_experiment("churn")
+    with rw.start_run(run_name="baseline"):
+        rw.log_param("C", 1.0)
+        rw.log_metric("loss", 0.3, step=1)
+
+Importing this package is cheap: SQLAlchemy, fsspec and friends load on first use.
+"""
+
+from __future__ import annotations
+
+from runwright._version import __version__
+from runwright.entities import (
+    Dataset,
+    DatasetInput,
+    Experiment,
+    FileInfo,
+    LifecycleStage,
+    Metric,
+    Param,
+    Run,
+    RunData,
+    RunInfo,
+    RunStatus,
+    Tag,
+    ViewType,
+)
+from runwright.errors import (
+    AlreadyExistsError,
+    ArtifactPathError,
+    FilterSyntaxError,
+    InvalidArgumentError,
+    InvalidStateError,
+    LoggingFlushError,
+    NotFoundError,
+    RunwrightError,
+    StoreSchemaError,
+)
+from runwright.tracking.client import Client
+from runwright.tracking.fluent import (
+    ActiveRun,
+    active_run,
+    delete_tag,
+    end_run,
+    flush,
+    get_artifact_uri,
+    get_experiment_by_name,
+    get_run,
+    get_tracking_uri,
+    log_artifact,
+    log_artifacts,
+    log_dict,
+    log_figure,
+    log_input,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    log_text,
+    search_experiments,
+    search_runs,
+    set_experiment,
+    set_tag,
+    set_tags,
+    set_tracking_uri,
+    start_run,
+)
+
+__all__ = [
+    "ActiveRun",
+    "AlreadyExistsError",
+    "ArtifactPathError",
+    "Client",
+    "Dataset",
+    "DatasetInput",
+    "Experiment",
+    "FileInfo",
+    "FilterSyntaxError",
+    "InvalidArgumentError",
+    "InvalidStateError",
+    "LifecycleStage",
+    "LoggingFlushError",
+    "Metric",
+    "NotFoundError",
+    "Param",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunStatus",
+    "RunwrightError",
+    "StoreSchemaError",
+    "Tag",
+    "ViewType",
+    "__version__",
+    "active_run",
+    "delete_tag",
+    "end_run",
+    "flush",
+    "get_artifact_uri",
+    "get_experiment_by_name",
+    "get_run",
+    "get_tracking_uri",
+    "log_artifact",
+    "log_artifacts",
+    "log_dict",
+    "log_figure",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "log_text",
+    "search_experiments",
+    "search_runs",
+    "set_experiment",
+    "set_tag",
+    "set_tags",
+    "set_tracking_uri",
+    "start_run",
+]

@@ -1,0 +1,1 @@
+"""Stores: one abstract interface per aggregate, implementations chosen by URI scheme."""

@@ -1,0 +1,100 @@
+"""Engines and transactions for SQLite and PostgreSQL.
+
+SQLite writers take the write lock when their transaction begins (BEGIN IMMEDIATE):
+a deferred transaction that reads first and then writes can fail with "database is
+locked" without waiting, which is the classic source of errors under concurrent
+writers. Readers stay deferred, so in WAL mode they never wait for writers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+__all__ = ["Database", "normalise_url"]
+
+T = TypeVar("T")
+_WRITE_OPTION = "runwright_write"
+_LOCKED_RETRIES = 8
+
+
+def normalise_url(url: str) -> str:
+    """Pick the drivers Runwright ships with (psycopg 3 for PostgreSQL)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Database:
+    """An engine plus the two kinds of transaction the store uses: read and write."""
+
+    def __init__(self, url: str, *, sqlite_busy_timeout: float) -> None:
+        self.url = normalise_url(url)
+        self.dialect = make_url(self.url).get_backend_name()
+        self.engine = self._create_engine(sqlite_busy_timeout)
+        self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+
+    def _create_engine(self, busy_timeout: float) -> Engine:
+        if self.dialect != "sqlite":
+            return create_engine(self.url, pool_pre_ping=True, future=True)
+        engine = create_engine(self.url, connect_args={"timeout": busy_timeout})
+        _configure_sqlite(engine, busy_timeout)
+        return engine
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that commits on success and rolls back on any error."""
+        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def run_write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a write transaction, retrying if SQLite reports a lock timeout."""
+        for attempt in range(_LOCKED_RETRIES):
+            try:
+                with self.write() as session:
+                    return work(session)
+            except OperationalError as exc:
+                if not _is_lock_error(exc) or attempt == _LOCKED_RETRIES - 1:
+                    raise
+                time.sleep(min(0.05 * 2**attempt, 2.0))
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_lock_error(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module: we emit BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: an acknowledged commit survives power loss, not only a process crash.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -1,0 +1,106 @@
+"""Open a SQL store from a tracking URI: locate database and artifacts, check the schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from runwright.entities import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, LifecycleStage
+from runwright.errors import InvalidArgumentError
+from runwright.settings import DEFAULT_HOME, Settings
+from runwright.store.sql.database import Database, normalise_url
+from runwright.store.sql.dialect import upsert
+from runwright.store.sql.migrate import ensure_schema, upgrade
+from runwright.store.sql.schema import ExperimentRow
+from runwright.store.sql.store import SqlTrackingStore
+from runwright.store.sql.timing import now_ms
+
+__all__ = ["SqlLocation", "locate", "open_sql_store", "upgrade_sql_store"]
+
+DATABASE_FILE = "runwright.db"
+
+
+@dataclass(frozen=True, slots=True)
+class SqlLocation:
+    database_url: str
+    artifact_root: str
+
+
+def locate(uri: str, settings: Settings) -> SqlLocation:
+    """Where the database and the default artifact root are for a tracking URI."""
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower() if len(parts.scheme) > 1 else ""
+    if scheme in ("", "file"):
+        home = Path(unquote(parts.path) if scheme == "file" else uri).expanduser().absolute()
+        return SqlLocation(
+            database_url=f"sqlite:///{home / DATABASE_FILE}",
+            artifact_root=settings.artifacts_uri or str(home / "artifacts"),
+        )
+    if scheme == "sqlite":
+        path = uri[len("sqlite:///") :] if uri.startswith("sqlite:///") else ""
+        if not path or path.startswith(":memory:"):
+            raise InvalidArgumentError(
+                f"{uri!r} is not a SQLite file; use sqlite:///path/to/runwright.db"
+            )
+        database = Path(path).expanduser().absolute()
+        return SqlLocation(
+            database_url=f"sqlite:///{database}",
+            artifact_root=settings.artifacts_uri or str(database.parent / "artifacts"),
+        )
+    return SqlLocation(
+        database_url=normalise_url(uri),
+        artifact_root=settings.artifacts_uri or str(Path(DEFAULT_HOME, "artifacts").absolute()),
+    )
+
+
+def _database(location: SqlLocation, settings: Settings) -> Database:
+    if location.database_url.startswith("sqlite:///"):
+        Path(location.database_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    return Database(location.database_url, sqlite_busy_timeout=settings.sqlite_busy_timeout)
+
+
+def open_sql_store(uri: str, settings: Settings) -> SqlTrackingStore:
+    location = locate(uri, settings)
+    database = _database(location, settings)
+    try:
+        ensure_schema(database, display_uri=uri)
+        _ensure_default_experiment(database, location.artifact_root)
+    except BaseException:
+        database.dispose()
+        raise
+    return SqlTrackingStore(database, uri=uri, default_artifact_root=location.artifact_root)
+
+
+def upgrade_sql_store(uri: str, settings: Settings) -> str:
+    """Migrate the database behind `uri` to the newest schema; returns the revision."""
+    from runwright.store.sql.migrate import HEAD_REVISION
+
+    location = locate(uri, settings)
+    database = _database(location, settings)
+    try:
+        upgrade(database)
+        _ensure_default_experiment(database, location.artifact_root)
+    finally:
+        database.dispose()
+    return HEAD_REVISION
+
+
+def _ensure_default_experiment(database: Database, artifact_root: str) -> None:
+    """Experiment "0" always exists, as MLflow clients expect; created on first open."""
+    from runwright.artifacts import join_uri
+
+    with database.read() as session:
+        if session.get(ExperimentRow, int(DEFAULT_EXPERIMENT_ID)) is not None:
+            return
+    now = now_ms()
+    row = {
+        "experiment_id": int(DEFAULT_EXPERIMENT_ID),
+        "name": DEFAULT_EXPERIMENT_NAME,
+        "artifact_location": join_uri(artifact_root, DEFAULT_EXPERIMENT_ID),
+        "lifecycle_stage": LifecycleStage.ACTIVE.value,
+        "creation_time": now,
+        "last_update_time": now,
+    }
+    statement = upsert(database.dialect, ExperimentRow, keys=("experiment_id",))
+    database.run_write(lambda session: session.execute(statement, [row]))

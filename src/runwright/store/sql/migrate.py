@@ -1,0 +1,65 @@
+"""Schema versions: create a new database, refuse an outdated one, upgrade on request.
+
+A fresh, empty database is created at the head revision when first opened, so the
+embedded default needs no setup. A database at another revision is never migrated
+silently: opening it raises StoreSchemaError that names `runwright db upgrade`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from runwright.errors import StoreSchemaError
+from runwright.store.sql.database import Database
+
+__all__ = ["HEAD_REVISION", "current_revision", "ensure_schema", "upgrade"]
+
+# Pinned so that opening a store does not import Alembic; a test checks it matches
+# the newest script in migrations/versions.
+HEAD_REVISION = "0001"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision stamped in the database, or None for a database without our schema."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(database: Database, *, revision: str = "head") -> None:
+    """Bring the schema to `revision` (creating it in an empty database)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def ensure_schema(database: Database, *, display_uri: str) -> None:
+    """Create the schema in an empty database; refuse one at another revision."""
+    with database.engine.connect() as connection:
+        revision = current_revision(connection)
+        has_tables = bool(inspect(connection).get_table_names())
+    if revision == HEAD_REVISION:
+        return
+    if revision is None and not has_tables:
+        try:
+            upgrade(database)
+        except SQLAlchemyError:
+            # Another process may have created it at the same moment; that is fine.
+            with database.engine.connect() as connection:
+                if current_revision(connection) != HEAD_REVISION:
+                    raise
+        return
+    found = "no Runwright schema" if revision is None else f"schema revision {revision}"
+    raise StoreSchemaError(
+        f"the database at {display_uri} has {found}, but this Runwright needs revision "
+        f"{HEAD_REVISION}; run `runwright db upgrade {display_uri}` to migrate it"
+    )

@@ -1,0 +1,242 @@
+"""Runs in the SQL store: lifecycle, inputs, search and garbage collection."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from runwright.entities import (
+    CONTEXT_TAG,
+    DatasetInput,
+    LifecycleStage,
+    PagedList,
+    Run,
+    RunInfo,
+    RunStatus,
+    Tag,
+    ViewType,
+)
+from runwright.errors import InvalidArgumentError, NotFoundError
+from runwright.store.sql.database import Database
+from runwright.store.sql.dialect import upsert
+from runwright.store.sql.experiments import parse_experiment_id
+from runwright.store.sql.loading import chunks, load_runs
+from runwright.store.sql.schema import DatasetRow, ExperimentRow, RunInputRow, RunRow, TagRow
+from runwright.store.sql.search import plan_run_search
+
+__all__ = ["SqlRuns", "require_run"]
+
+
+def require_run(session: Session, run_id: str, *, active: bool = False) -> RunRow:
+    row = session.get(RunRow, run_id)
+    if row is None:
+        raise NotFoundError(f"no run with id {run_id!r}")
+    if active and row.lifecycle_stage != LifecycleStage.ACTIVE.value:
+        raise InvalidArgumentError(
+            f"run {run_id} is deleted; it must be in the 'active' state to be changed"
+        )
+    return row
+
+
+class SqlRuns:
+    _db: Database
+
+    def create_run(
+        self,
+        *,
+        experiment_id: str,
+        run_name: str,
+        user_id: str,
+        start_time: int,
+        tags: Sequence[Tag],
+    ) -> Run:
+        from runwright.artifacts import join_uri
+
+        run_id = uuid.uuid4().hex
+
+        def work(session: Session) -> Run:
+            experiment = session.get(ExperimentRow, parse_experiment_id(experiment_id))
+            if experiment is None:
+                raise NotFoundError(f"no experiment with id {experiment_id!r}")
+            if experiment.lifecycle_stage != LifecycleStage.ACTIVE.value:
+                raise InvalidArgumentError(
+                    f"experiment {experiment_id} is deleted; it must be in the 'active' state"
+                )
+            row = RunRow(
+                run_id=run_id,
+                experiment_id=experiment.experiment_id,
+                name=run_name,
+                user_id=user_id,
+                status=RunStatus.RUNNING.value,
+                start_time=start_time,
+                end_time=None,
+                lifecycle_stage=LifecycleStage.ACTIVE.value,
+                artifact_uri=join_uri(experiment.artifact_location, run_id, "artifacts"),
+                heartbeat_time=start_time,
+            )
+            session.add(row)
+            session.add_all(TagRow(run_id=run_id, key=t.key, value=t.value) for t in tags)
+            session.flush()
+            return Run(info=row.to_info())
+
+        created = self._db.run_write(work)
+        if not tags:
+            return created
+        return self.get_run(run_id=run_id)
+
+    def get_run(self, *, run_id: str) -> Run:
+        with self._db.read() as session:
+            found = load_runs(session, [run_id])
+        if not found:
+            raise NotFoundError(f"no run with id {run_id!r}")
+        return found[0]
+
+    def update_run(
+        self,
+        *,
+        run_id: str,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+    ) -> RunInfo:
+        def work(session: Session) -> RunInfo:
+            row = require_run(session, run_id, active=True)
+            if status is not None:
+                row.status = status.value
+            if end_time is not None:
+                row.end_time = end_time
+            if run_name is not None:
+                row.name = run_name
+                session.execute(
+                    upsert(self._db.dialect, TagRow, keys=("run_id", "key"), update=("value",)),
+                    [{"run_id": run_id, "key": "mlflow.runName", "value": run_name}],
+                )
+            session.flush()
+            return row.to_info()
+
+        return self._db.run_write(work)
+
+    def delete_run(self, *, run_id: str, deleted_time: int) -> None:
+        def work(session: Session) -> None:
+            row = require_run(session, run_id)
+            row.lifecycle_stage = LifecycleStage.DELETED.value
+            row.deleted_time = deleted_time
+
+        self._db.run_write(work)
+
+    def restore_run(self, *, run_id: str) -> None:
+        def work(session: Session) -> None:
+            row = require_run(session, run_id)
+            experiment = session.get(ExperimentRow, row.experiment_id)
+            if experiment is not None and experiment.lifecycle_stage != LifecycleStage.ACTIVE.value:
+                raise InvalidArgumentError(
+                    f"run {run_id} belongs to deleted experiment {row.experiment_id}; "
+                    "restore the experiment instead"
+                )
+            row.lifecycle_stage = LifecycleStage.ACTIVE.value
+            row.deleted_time = None
+
+        self._db.run_write(work)
+
+    def log_inputs(self, *, run_id: str, datasets: Sequence[DatasetInput]) -> None:
+        def work(session: Session) -> None:
+            run = require_run(session, run_id, active=True)
+            for item in datasets:
+                dataset_id = self._dataset_id(session, run.experiment_id, item)
+                session.execute(
+                    upsert(
+                        self._db.dialect,
+                        RunInputRow,
+                        keys=("run_id", "dataset_id"),
+                        update=("tags_json", "context"),
+                    ),
+                    [
+                        {
+                            "run_id": run_id,
+                            "dataset_id": dataset_id,
+                            "tags_json": json.dumps(dict(item.tags), sort_keys=True),
+                            "context": item.tags.get(CONTEXT_TAG),
+                        }
+                    ],
+                )
+
+        self._db.run_write(work)
+
+    def _dataset_id(self, session: Session, experiment_id: int, item: DatasetInput) -> str:
+        dataset = item.dataset
+        session.execute(
+            upsert(self._db.dialect, DatasetRow, keys=("experiment_id", "name", "digest")),
+            [
+                {
+                    "dataset_id": uuid.uuid4().hex,
+                    "experiment_id": experiment_id,
+                    "name": dataset.name,
+                    "digest": dataset.digest,
+                    "source_type": dataset.source_type,
+                    "source": dataset.source,
+                    "schema": dataset.schema,
+                    "profile": dataset.profile,
+                }
+            ],
+        )
+        found = session.scalar(
+            select(DatasetRow.dataset_id).where(
+                DatasetRow.experiment_id == experiment_id,
+                DatasetRow.name == dataset.name,
+                DatasetRow.digest == dataset.digest,
+            )
+        )
+        assert found is not None
+        return found
+
+    def search_runs(
+        self,
+        *,
+        experiment_ids: Sequence[str],
+        filter_string: str | None,
+        view_type: ViewType,
+        max_results: int,
+        order_by: Sequence[str] | None,
+        page_token: str | None,
+    ) -> PagedList[Run]:
+        plan = plan_run_search(
+            dialect=self._db.dialect,
+            experiment_ids=[parse_experiment_id(i) for i in experiment_ids],
+            lifecycle_stages=[stage.value for stage in view_type.stages()],
+            filter_string=filter_string,
+            order_by=order_by,
+            max_results=max_results,
+            page_token=page_token,
+        )
+        with self._db.read() as session:
+            rows = session.execute(plan.statement).all()
+            ids = [str(i) for i in plan.page_ids(rows)]
+            return PagedList(load_runs(session, ids), plan.next_page_token(rows))
+
+    def list_deleted_runs(self, *, deleted_before: int | None) -> list[RunInfo]:
+        query = select(RunRow).where(RunRow.lifecycle_stage == LifecycleStage.DELETED.value)
+        if deleted_before is not None:
+            query = query.where(RunRow.deleted_time < deleted_before)
+        with self._db.read() as session:
+            return [row.to_info() for row in session.scalars(query.order_by(RunRow.run_id))]
+
+    def purge_runs(self, *, run_ids: Sequence[str]) -> None:
+        def work(session: Session) -> None:
+            for part in chunks(list(run_ids)):
+                session.execute(delete(RunRow).where(RunRow.run_id.in_(part)))
+
+        self._db.run_write(work)
+
+    def record_heartbeat(self, *, run_ids: Sequence[str], time: int) -> None:
+        def work(session: Session) -> None:
+            session.execute(
+                update(RunRow)
+                .where(RunRow.run_id.in_(list(run_ids)), RunRow.status == RunStatus.RUNNING.value)
+                .values(heartbeat_time=time)
+            )
+
+        self._db.run_write(work)

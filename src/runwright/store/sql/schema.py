@@ -1,0 +1,217 @@
+"""ORM tables of the SQL store; the only place that knows the database layout.
+
+Latest metric values live in `latest_metrics`, apart from the full history in
+`metric_chunks`, so that listing and searching runs never reads a metric's history.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from runwright.entities import (
+    Experiment,
+    LifecycleStage,
+    RunInfo,
+    RunStatus,
+)
+
+__all__ = [
+    "Base",
+    "DatasetRow",
+    "ExperimentRow",
+    "ExperimentTagRow",
+    "LatestMetricRow",
+    "MetricChunkRow",
+    "ParamRow",
+    "RunInputRow",
+    "RunRow",
+    "TagRow",
+]
+
+# Deterministic constraint names keep Alembic migrations portable across dialects.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT primary keys only autoincrement as INTEGER on SQLite.
+BigIdentity = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ExperimentRow(Base):
+    __tablename__ = "experiments"
+
+    experiment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(500), unique=True)
+    artifact_location: Mapped[str] = mapped_column(String(2000))
+    lifecycle_stage: Mapped[str] = mapped_column(String(20), index=True)
+    creation_time: Mapped[int] = mapped_column(BigInteger)
+    last_update_time: Mapped[int] = mapped_column(BigInteger)
+
+    def to_entity(self, tags: dict[str, str]) -> Experiment:
+        return Experiment(
+            experiment_id=str(self.experiment_id),
+            name=self.name,
+            artifact_location=self.artifact_location,
+            lifecycle_stage=LifecycleStage(self.lifecycle_stage),
+            creation_time=self.creation_time,
+            last_update_time=self.last_update_time,
+            tags=tags,
+        )
+
+
+class ExperimentTagRow(Base):
+    __tablename__ = "experiment_tags"
+
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(String(5000))
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index("ix_runs_experiment_stage_start", "experiment_id", "lifecycle_stage", "start_time"),
+    )
+
+    run_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(250))
+    user_id: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(20))
+    start_time: Mapped[int] = mapped_column(BigInteger)
+    end_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    lifecycle_stage: Mapped[str] = mapped_column(String(20))
+    artifact_uri: Mapped[str] = mapped_column(String(2000))
+    heartbeat_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    deleted_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+    def to_info(self) -> RunInfo:
+        return RunInfo(
+            run_id=self.run_id,
+            experiment_id=str(self.experiment_id),
+            run_name=self.name,
+            user_id=self.user_id,
+            status=RunStatus(self.status),
+            start_time=self.start_time,
+            end_time=self.end_time,
+            lifecycle_stage=LifecycleStage(self.lifecycle_stage),
+            artifact_uri=self.artifact_uri,
+            heartbeat_time=self.heartbeat_time,
+        )
+
+
+class ParamRow(Base):
+    __tablename__ = "params"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(String(6000))
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(String(8000))
+
+
+class MetricChunkRow(Base):
+    """Full history, stored as packed arrays: one row per (run, key) per written batch.
+
+    A row per point makes every logged value a B-tree insert with its own round of
+    driver work; packing a batch's points into three arrays (steps, timestamps,
+    values) makes logging cost one insert per key per batch, and reading a 100k-point
+    history a hundred decodes. Only get_metric_history reads this table.
+    """
+
+    __tablename__ = "metric_chunks"
+    __table_args__ = (Index("ix_metric_chunks_run_key", "run_id", "key", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIdentity, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(250))
+    count: Mapped[int] = mapped_column(Integer)
+    min_step: Mapped[int] = mapped_column(BigInteger)
+    max_step: Mapped[int] = mapped_column(BigInteger)
+    # Little-endian int64, int64 and float64 arrays of `count` items each; NaN and
+    # ±inf survive as IEEE doubles.
+    steps: Mapped[bytes] = mapped_column(LargeBinary)
+    timestamps: Mapped[bytes] = mapped_column(LargeBinary)
+    values: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LatestMetricRow(Base):
+    """One row per (run, key): the point with the greatest (step, timestamp, value)."""
+
+    __tablename__ = "latest_metrics"
+    __table_args__ = (Index("ix_latest_metrics_key_value", "key", "value"),)
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[float] = mapped_column(Double)
+    is_nan: Mapped[bool] = mapped_column(Boolean)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    step: Mapped[int] = mapped_column(BigInteger)
+
+
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("experiment_id", "name", "digest"),)
+
+    dataset_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(500))
+    digest: Mapped[str] = mapped_column(String(36))
+    source_type: Mapped[str] = mapped_column(String(36))
+    source: Mapped[str] = mapped_column(Text)
+    schema: Mapped[str | None] = mapped_column(Text, nullable=True)
+    profile: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RunInputRow(Base):
+    __tablename__ = "run_inputs"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.dataset_id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # The input's tags (e.g. mlflow.data.context) as a JSON object.
+    tags_json: Mapped[str] = mapped_column(Text)
+    # Denormalised context so dataset filters need no JSON functions.
+    context: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -1,0 +1,1 @@
+"""Tracking services: the rules, the client, the background logger and the fluent API."""

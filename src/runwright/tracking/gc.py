@@ -1,0 +1,103 @@
+"""Permanent removal of deleted runs and experiments, with their artifacts.
+
+Artifacts are removed before rows: a crash in between leaves a deleted run whose
+artifacts are gone, which the next `gc` finishes; never rows that point nowhere
+while still visible.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from runwright.entities import LifecycleStage, RunInfo, ViewType
+from runwright.errors import InvalidArgumentError
+from runwright.tracking.client import Client
+
+__all__ = ["GcReport", "collect_garbage"]
+
+
+@dataclass(frozen=True, slots=True)
+class GcReport:
+    run_ids: list[str] = field(default_factory=list)
+    experiment_ids: list[str] = field(default_factory=list)
+
+
+def collect_garbage(
+    client: Client,
+    *,
+    older_than_seconds: float | None = None,
+    run_ids: Sequence[str] = (),
+    experiment_ids: Sequence[str] = (),
+    dry_run: bool = False,
+) -> GcReport:
+    """Purge deleted runs and experiments: the named ones, or all deleted long enough ago."""
+    cutoff = None
+    if older_than_seconds is not None:
+        cutoff = time.time_ns() // 1_000_000 - int(older_than_seconds * 1000)
+    everything = not run_ids and not experiment_ids
+    runs = _runs_to_purge(client, run_ids, cutoff, everything)
+    experiments = _experiments_to_purge(client, experiment_ids, cutoff, everything)
+    report = GcReport(run_ids=[r.run_id for r in runs], experiment_ids=[e for e in experiments])
+    if dry_run:
+        return report
+    if runs:
+        for info in runs:
+            client.artifact_repository(info.run_id).delete()
+        client.store.purge_runs(run_ids=report.run_ids)
+    for experiment_id in experiments:
+        _purge_experiment(client, experiment_id)
+    return report
+
+
+def _runs_to_purge(
+    client: Client, run_ids: Sequence[str], cutoff: int | None, everything: bool
+) -> list[RunInfo]:
+    if not everything:
+        chosen = []
+        for run_id in run_ids:
+            info = client.get_run(run_id).info
+            if info.lifecycle_stage is not LifecycleStage.DELETED:
+                raise InvalidArgumentError(f"run {run_id} is not deleted; delete it first")
+            chosen.append(info)
+        return chosen
+    return client.store.list_deleted_runs(deleted_before=cutoff)
+
+
+def _experiments_to_purge(
+    client: Client, experiment_ids: Sequence[str], cutoff: int | None, everything: bool
+) -> list[str]:
+    if not everything:
+        for experiment_id in experiment_ids:
+            experiment = client.get_experiment(experiment_id)
+            if experiment.lifecycle_stage is not LifecycleStage.DELETED:
+                raise InvalidArgumentError(
+                    f"experiment {experiment_id} is not deleted; delete it first"
+                )
+        return list(experiment_ids)
+    chosen: list[str] = []
+    token: str | None = None
+    while True:
+        page = client.search_experiments(ViewType.DELETED_ONLY, 1000, None, None, token)
+        chosen.extend(
+            e.experiment_id for e in page if cutoff is None or e.last_update_time < cutoff
+        )
+        token = page.token
+        if not token:
+            return chosen
+
+
+def _purge_experiment(client: Client, experiment_id: str) -> None:
+    from runwright.artifacts import ArtifactRepository
+
+    token: str | None = None
+    while True:
+        page = client.search_runs([experiment_id], None, ViewType.ALL, 1000, None, token)
+        for run in page:
+            client.artifact_repository(run.info.run_id).delete()
+        token = page.token
+        if not token:
+            break
+    ArtifactRepository(client.get_experiment(experiment_id).artifact_location).delete()
+    client.store.purge_experiment(experiment_id=experiment_id)
