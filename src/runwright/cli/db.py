@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runwright.cli.context import CliState
 from runwright.cli.output import console
@@ -29,4 +30,4 @@ def upgrade(
     settings = Settings.from_env()
     target = resolve_tracking_uri(uri or (state.tracking_uri if state else None), settings)
     revision = upgrade_sql_store(target, settings)
-    console.print(f"Database at {target} is at schema revision {revision}")
+    console.print(f"Database at {escape(target)} is at schema revision {revision}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runwright.cli.context import client_from, resolve_experiment_id
 from runwright.cli.options import JsonOption, MaxResultsOption, View, ViewOption
@@ -44,7 +45,7 @@ def create_experiment(
 ) -> None:
     """Create an experiment and print its id."""
     experiment_id = client_from(ctx).create_experiment(name, artifact_location)
-    console.print(f"Created experiment [bold]{name}[/bold] with id {experiment_id}")
+    console.print(f"Created experiment [bold]{escape(name)}[/bold] with id {experiment_id}")
 
 
 @app.command("delete")

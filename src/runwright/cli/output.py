@@ -13,11 +13,20 @@ from enum import Enum
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from runwright.entities import Experiment, Run, RunStatus
 
-__all__ = ["console", "experiments_table", "print_json", "runs_table", "to_jsonable"]
+__all__ = [
+    "console",
+    "experiments_table",
+    "plain",
+    "print_json",
+    "runs_table",
+    "to_jsonable",
+]
 
 # Piped output is read by people too (and by tests): do not squeeze it to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -45,6 +54,12 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "items"):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     return value
+
+
+def plain(value: str) -> Text:
+    """Text a user chose (names, values, paths), shown as typed: Rich would read
+    "[relu]" as markup and drop it, and fail outright on "[/x]"."""
+    return Text(value)
 
 
 def print_json(value: Any) -> None:
@@ -92,7 +107,7 @@ def _top_keys(mappings: Sequence[Any], limit: int) -> list[str]:
 def runs_table(runs: Sequence[Run], *, title: str, stale_after_ms: int) -> Table:
     metric_keys = _top_keys([r.data.metrics for r in runs], 6)
     param_keys = _top_keys([r.data.params for r in runs], 4)
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=escape(title), title_justify="left", header_style="bold")
     table.add_column("run id", style="dim", no_wrap=True)
     table.add_column("name", max_width=32)
     table.add_column("status", no_wrap=True)
@@ -106,7 +121,7 @@ def runs_table(runs: Sequence[Run], *, title: str, stale_after_ms: int) -> Table
         info = run.info
         table.add_row(
             info.run_id,
-            info.run_name,
+            plain(info.run_name),
             status_text(run, stale_after_ms=stale_after_ms),
             format_time(info.start_time),
             format_duration(info.start_time, info.end_time),
@@ -114,7 +129,7 @@ def runs_table(runs: Sequence[Run], *, title: str, stale_after_ms: int) -> Table
                 format_number(run.data.metrics[k]) if k in run.data.metrics else "-"
                 for k in metric_keys
             ),
-            *(run.data.params.get(k, "-") for k in param_keys),
+            *(plain(run.data.params.get(k, "-")) for k in param_keys),
         )
     return table
 
@@ -126,9 +141,9 @@ def experiments_table(experiments: Sequence[Experiment]) -> Table:
     for experiment in experiments:
         table.add_row(
             experiment.experiment_id,
-            experiment.name,
+            plain(experiment.name),
             experiment.lifecycle_stage.value,
             format_time(experiment.creation_time),
-            experiment.artifact_location,
+            plain(experiment.artifact_location),
         )
     return table

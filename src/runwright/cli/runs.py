@@ -14,6 +14,7 @@ from runwright.cli.output import (
     format_duration,
     format_number,
     format_time,
+    plain,
     print_json,
     runs_table,
     status_text,
@@ -80,7 +81,7 @@ def show_run(
     summary.add_column()
     for label, value in (
         ("run id", info.run_id),
-        ("name", info.run_name),
+        ("name", plain(info.run_name)),
         ("experiment", info.experiment_id),
         ("status", status_text(run, stale_after_ms=stale)),
         ("stage", info.lifecycle_stage.value),
@@ -88,7 +89,7 @@ def show_run(
         ("ended", format_time(info.end_time)),
         ("duration", format_duration(info.start_time, info.end_time)),
         ("parent", run.parent_run_id or "-"),
-        ("artifacts", info.artifact_uri),
+        ("artifacts", plain(info.artifact_uri)),
     ):
         summary.add_row(label, value)
     console.print(summary)
@@ -105,14 +106,18 @@ def show_run(
             inputs.add_column(column)
         for item in run.inputs:
             d = item.dataset
-            inputs.add_row(d.name, d.digest, item.context or "-", d.source)
+            inputs.add_row(
+                plain(d.name), plain(d.digest), plain(item.context or "-"), plain(d.source)
+            )
         console.print(inputs)
     if artifacts:
         files = Table(title="Artifacts", title_justify="left", header_style="bold")
         files.add_column("path")
         files.add_column("size", justify="right")
         for entry in artifacts:
-            files.add_row(entry.path + ("/" if entry.is_dir else ""), str(entry.file_size or ""))
+            files.add_row(
+                plain(entry.path + ("/" if entry.is_dir else "")), str(entry.file_size or "")
+            )
         console.print(files)
 
 
@@ -121,7 +126,7 @@ def _key_value_table(title: str, values: dict[str, str]) -> Table:
     table.add_column("key")
     table.add_column("value")
     for key in sorted(values):
-        table.add_row(key, values[key])
+        table.add_row(plain(key), plain(values[key]))
     return table
 
 

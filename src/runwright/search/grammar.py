@@ -28,8 +28,8 @@ The language is MLflow's search filter language plus OR, NOT and parentheses::
   ``IS NULL`` / ``IS NOT NULL`` (the key is absent / present).
 - Precedence: NOT binds tighter than AND, which binds tighter than OR.
 
-Every mistake raises :class:`~runwright.errors.FilterSyntaxError` naming where (a
-0-based position into the text) and why. The lark parser is built on first use and
+Every mistake raises :class:`~runwright.errors.FilterSyntaxError` saying why, with the
+0-based position of the offending character. The lark parser is built on first use and
 kept, so importing this module does not import lark.
 """
 
@@ -64,8 +64,8 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_filter", "parse_order_by"]
 
-# Deeper nesting (parentheses, NOT) is refused before it can exhaust Python's stack here
-# or in the SQL compiler.
+# Deeper trees (NOT, and AND/OR groups in parentheses) are refused before they can
+# exhaust Python's stack here or in the SQL compiler; redundant parentheses do not count.
 MAX_NESTING = 64
 
 # A keyword ends where an identifier could not continue, so `notes` and `in.x` stay names.
@@ -174,9 +174,6 @@ _EXPECTED_PHRASES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"$END"}), "the end"),
 )
 
-_OPERATOR_TERMINALS = frozenset(
-    {"EQ", "NE", "LT", "LE", "GT", "GE", "LIKE", "ILIKE", "IN", "IS", "NOT"}
-)
 _NUMBER_IS_INT = re.compile(r"[+-]?\d+")
 _SQ_ESCAPE = re.compile(r"\\([\\'\"])|''")
 _DQ_ESCAPE = re.compile(r"\\([\\'\"])|\"\"")
@@ -226,42 +223,49 @@ def _parse(text: str, *, start: str, what: str) -> Tree[Token]:
         return _parser().parse(text, start=start)
     except UnexpectedToken as exc:
         token = exc.token
-        # The parser's own expected set mixes in lookaheads of merged LALR states; asking
-        # the interactive parser gives exactly what could come next.
-        interactive = exc.interactive_parser
-        accepted: set[str] = (
-            interactive.accepts()  # type: ignore[no-untyped-call]
-            if interactive is not None
-            else exc.expected
-        )
-        expected = _describe_expected(accepted, start=start)
         if token.type == "$END":
+            expected = _describe_expected(_expected_at(text, start, len(text)))
             message = f"unexpected end of {what}; expected {expected}"
             raise FilterSyntaxError(message, text=text, position=len(text)) from None
         position = token.start_pos if token.start_pos is not None else 0
-        message = f"unexpected token {str(token)!r} at position {position}; expected {expected}"
+        expected = _describe_expected(_expected_at(text, start, position))
+        message = f"unexpected token {str(token)!r}; expected {expected}"
         raise FilterSyntaxError(message, text=text, position=position) from None
     except UnexpectedCharacters as exc:
         position = exc.pos_in_stream or 0
         char = text[position]
         if char in "'\"`":
-            message = f"unterminated quote {char} at position {position}"
+            message = f"missing closing {char} for the quote opened here"
         else:
-            message = f"unexpected character {char!r} at position {position}"
-            if exc.allowed:
-                message += f"; expected {_describe_expected(exc.allowed, start=start)}"
+            expected = _describe_expected(_expected_at(text, start, position))
+            message = f"unexpected character {char!r}; expected {expected}"
         raise FilterSyntaxError(message, text=text, position=position) from None
     except UnexpectedInput as exc:  # pragma: no cover - LALR reports the two above
         raise FilterSyntaxError(f"cannot parse {what}: {exc}", text=text) from None
 
 
-def _describe_expected(terminals: Iterable[str], *, start: str) -> str:
+def _expected_at(text: str, start: str, position: int) -> set[str]:
+    """The terminals the parser could take at `position`, having read everything before it.
+
+    The error lark raises comes from the state after it reduced on the bad token, which
+    has already given up on some continuations (AND and OR after a closed comparison), so
+    the text is read again up to the bad spot and the parser asked there.
+    """
+    from lark.exceptions import UnexpectedInput
+
+    interactive = _parser().parse_interactive(text, start=start)
+    try:
+        for token in interactive.iter_parse():
+            if token.start_pos is not None and token.start_pos >= position:
+                break
+    except UnexpectedInput:
+        pass
+    accepted: set[str] = interactive.accepts()  # type: ignore[no-untyped-call]
+    return accepted
+
+
+def _describe_expected(terminals: Iterable[str]) -> str:
     names = set(terminals)
-    # Both start rules share the states after an identifier.
-    if start == "order_item":
-        names -= _OPERATOR_TERMINALS
-    else:
-        names.discard("DIRECTION")
     # NOT after an identifier starts NOT IN, i.e. an operator; elsewhere it negates.
     if "NOT" in names and not names & {"EQ", "IS"}:
         names.add("NOT_START")

@@ -123,7 +123,7 @@ class ActiveRun:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if exc_type is None:
+        if exc_type is None or (isinstance(exc, SystemExit) and exc.code in (0, None)):
             status = RunStatus.FINISHED
         elif issubclass(exc_type, KeyboardInterrupt):
             status = RunStatus.KILLED
@@ -158,7 +158,9 @@ def _get_client() -> Client:
 
 
 def set_tracking_uri(uri: str | Path | None) -> None:
-    """Use this store from now on: a folder, sqlite:///…, postgresql://… (None: the default)."""
+    """Use this store from now on: a folder, sqlite:///…, postgresql://… (None: the default).
+
+    The active experiment is forgotten, since its id belongs to the previous store."""
     with _state.lock:
         if _state.client is not None:
             if _state.all_active:
@@ -166,6 +168,8 @@ def set_tracking_uri(uri: str | Path | None) -> None:
             _state.client.close()
         _state.tracking_uri = None if uri is None else str(uri)
         _state.client = None
+        # An experiment id belongs to one store; keeping it would point into another.
+        _state.experiment_id = None
 
 
 def get_tracking_uri() -> str:

@@ -58,7 +58,7 @@ def check_key(key: object, kind: str) -> str:
         raise InvalidArgumentError(
             f"{kind} key {key!r} may only hold letters, digits, and _ - . space / :"
         )
-    if key.startswith("/") or posixpath.normpath(key) != key:
+    if key.startswith("/") or ".." in key.split("/") or posixpath.normpath(key) != key:
         raise InvalidArgumentError(f"{kind} key {key!r} must be a normalised relative path")
     if len(valid_keys) < 100_000:
         valid_keys.add(key)

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
 from runwright.entities import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, LifecycleStage
-from runwright.errors import InvalidArgumentError
+from runwright.errors import InvalidArgumentError, StoreUnavailableError
 from runwright.settings import DEFAULT_HOME, Settings
 from runwright.store.sql.database import Database, normalise_url
 from runwright.store.sql.dialect import upsert
@@ -19,6 +22,7 @@ from runwright.store.sql.timing import now_ms
 __all__ = ["SqlLocation", "locate", "open_sql_store", "upgrade_sql_store"]
 
 DATABASE_FILE = "runwright.db"
+SQL_SCHEMES = frozenset({"", "file", "sqlite", "postgresql", "postgres", "postgresql+psycopg"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +68,34 @@ def open_sql_store(uri: str, settings: Settings) -> SqlTrackingStore:
     location = locate(uri, settings)
     database = _database(location, settings)
     try:
-        ensure_schema(database, display_uri=uri)
+        ensure_schema(database, display_uri=_display(uri))
         _ensure_default_experiment(database, location.artifact_root)
+    except OperationalError as exc:
+        database.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreUnavailableError(
+            f"cannot open the tracking database at {_display(uri)}: {reason}"
+        ) from None
     except BaseException:
         database.dispose()
         raise
     return SqlTrackingStore(database, uri=uri, default_artifact_root=location.artifact_root)
 
 
+def _display(uri: str) -> str:
+    """The URI with any password masked, for messages."""
+    if "://" in uri and "@" in uri and not uri.startswith(("sqlite", "file")):
+        return make_url(normalise_url(uri)).render_as_string(hide_password=True)
+    return uri
+
+
 def upgrade_sql_store(uri: str, settings: Settings) -> str:
     """Migrate the database behind `uri` to the newest schema; returns the revision."""
+    from runwright.store.registry import uri_scheme
     from runwright.store.sql.migrate import HEAD_REVISION
 
+    if uri_scheme(uri) not in SQL_SCHEMES:
+        raise InvalidArgumentError(f"{uri!r} is not a SQL database; nothing to upgrade")
     location = locate(uri, settings)
     database = _database(location, settings)
     try:

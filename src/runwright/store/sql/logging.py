@@ -130,7 +130,7 @@ class SqlLogging:
         )
         with self._db.read() as session:
             require_run(session, run_id)
-            chunks = session.execute(query).tuples().all()
+            chunks = [(row[0], row[1], row[2]) for row in session.execute(query)]
         points = decode_history(key, chunks)
         end = len(points) if max_results is None else start + max_results
         token = _encode_history_token(end) if end < len(points) else None

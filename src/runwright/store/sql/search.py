@@ -142,6 +142,7 @@ class SearchPlan(Generic[IdT]):
 
     statement: Select[Any]
     max_results: int
+    # What a page token must carry: the search it belongs to, and how many sort values.
     fingerprint: str
     sort_width: int
 

@@ -1,0 +1,37 @@
+# The two commands of the README's Quickstart: `make run` and `make test`.
+# Both need only python3 (3.11+) and make; everything else is installed here.
+
+PYTHON ?= python3
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: setup run test lint bench clean
+
+$(UV): scripts/bootstrap-uv.sh
+	PYTHON=$(PYTHON) ./scripts/bootstrap-uv.sh
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --quiet --python $(PYTHON)
+	touch $@
+
+setup: .venv/.synced
+
+run: setup
+	.venv/bin/python examples/train_classifier.py
+	.venv/bin/runwright runs list --experiment breast-cancer
+
+lint: setup
+	.venv/bin/ruff check src tests bench examples
+	.venv/bin/ruff format --check src tests bench examples
+	.venv/bin/mypy
+
+test: setup
+	./scripts/ensure-postgres.sh
+	$(MAKE) --no-print-directory lint
+	.venv/bin/pytest
+
+bench: setup
+	.venv/bin/python bench/tracking_local.py
+
+clean:
+	rm -rf .venv .tools .runwright

@@ -1,0 +1,85 @@
+"""Schema versions: created when empty, refused when outdated, migrated on request."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from runwright import StoreSchemaError
+from runwright.errors import StoreUnavailableError
+from runwright.settings import Settings
+from runwright.store.registry import open_store
+from runwright.store.sql.database import Database
+from runwright.store.sql.factory import upgrade_sql_store
+from runwright.store.sql.migrate import _MIGRATIONS, HEAD_REVISION, current_revision
+
+
+def test_head_revision_matches_the_newest_migration() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_migrations_build_exactly_the_orm_schema(tracking_uri: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from runwright.store.sql.schema import Base
+
+    store = open_store(tracking_uri, Settings())
+    database: Database = store.database  # type: ignore[attr-defined]
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    store.close()
+
+
+def test_an_outdated_schema_is_refused_with_the_upgrade_command(tmp_path: Path) -> None:
+    home = tmp_path / "rw"
+    open_store(str(home), Settings()).close()
+    database = Database(f"sqlite:///{home}/runwright.db", sqlite_busy_timeout=5)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    database.dispose()
+    with pytest.raises(StoreSchemaError, match="runwright db upgrade"):
+        open_store(str(home), Settings())
+
+
+def test_a_foreign_database_is_not_touched(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path}/other.db", sqlite_busy_timeout=5)
+    with database.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE mine (x INTEGER)"))
+    database.dispose()
+    with pytest.raises(StoreSchemaError, match="no Runwright schema"):
+        open_store(f"sqlite:///{tmp_path}/other.db", Settings())
+
+
+def test_db_upgrade_creates_the_schema(postgres_url: str) -> None:
+    assert upgrade_sql_store(postgres_url, Settings()) == HEAD_REVISION
+    database = Database(postgres_url, sqlite_busy_timeout=5)
+    with database.engine.connect() as connection:
+        assert current_revision(connection) == HEAD_REVISION
+    database.dispose()
+
+
+def test_an_unreachable_database_is_a_clear_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(StoreUnavailableError, match="cannot open"):
+        open_store(f"postgresql://nobody:secret@127.0.0.1:{port}/x", Settings())
+
+
+def test_the_password_is_not_shown_in_errors() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(StoreUnavailableError) as caught:
+        open_store(f"postgresql://nobody:secret@127.0.0.1:{port}/x", Settings())
+    assert "secret" not in caught.value.message
