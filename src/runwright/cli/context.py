@@ -25,13 +25,22 @@ class CliState:
             self._client = Client(self.tracking_uri)
         return self._client
 
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
 
 def client_from(ctx: typer.Context) -> Client:
     state = ctx.find_object(CliState)
     if state is None:  # a sub-app invoked on its own, as in some tests
         state = CliState(tracking_uri=None)
         ctx.obj = state
-    return state.client()
+    fresh = state._client is None
+    client = state.client()
+    if fresh:
+        ctx.call_on_close(state.close)
+    return client
 
 
 def resolve_experiment_id(client: Client, reference: str) -> str:

@@ -23,7 +23,7 @@ def test_gc_purges_deleted_runs_with_their_artifacts(client: Client) -> None:
     client.delete_run(run.run_id)
     report = collect_garbage(client)
     assert report.run_ids == [run.run_id]
-    assert not folder.exists()
+    assert not folder.exists() and not folder.parent.exists()
     with pytest.raises(NotFoundError):
         client.get_run(run.run_id)
 

@@ -113,6 +113,16 @@ def test_a_deleted_run_refuses_writes(client: Client, write) -> None:  # type: i
     assert not stored.data.params and "t" not in stored.data.tags and not stored.data.metrics
 
 
+def test_deleting_twice_keeps_the_first_deletion_time(client: Client) -> None:
+    run = client.create_run("0")
+    client.delete_run(run.run_id)
+    between = int(time.time() * 1000) + 20
+    time.sleep(0.05)
+    client.delete_run(run.run_id)
+    deleted_before = client.store.list_deleted_runs(deleted_before=between)
+    assert [info.run_id for info in deleted_before] == [run.run_id]
+
+
 def test_restoring_a_run_of_a_deleted_experiment_is_refused(client: Client) -> None:
     experiment_id = client.create_experiment("e")
     run = client.create_run(experiment_id)

@@ -6,7 +6,6 @@ read back through `runwright.cli.app` in-process, as a user would type the comma
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,14 +15,6 @@ from typer.testing import CliRunner, Result
 from runwright.cli import app
 from runwright.tracking.client import Client
 from tests.unit.cli.helpers import Invoke
-
-
-@pytest.fixture(autouse=True)
-def _no_outside_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A RUNWRIGHT_* variable in the developer's shell must not change what the CLI sees.
-    for name in list(os.environ):
-        if name.startswith("RUNWRIGHT_"):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

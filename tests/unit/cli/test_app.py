@@ -60,3 +60,23 @@ def test_no_arguments_prints_the_commands(runner: CliRunner) -> None:
 
     for command in ("experiments", "runs", "db", "gc"):
         assert command in result.output
+
+
+def test_a_file_given_as_the_tracking_folder_is_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "plain.txt"
+    not_a_folder.write_text("x")
+
+    result = runner.invoke(app, ["-t", str(not_a_folder / "sub"), "experiments", "list"])
+
+    assert result.exit_code == 1
+    assert "cannot keep a tracking database" in error_line(result)
+
+
+def test_python_dash_m_runwright_is_the_cli() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "runwright", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and "experiments" in result.stdout

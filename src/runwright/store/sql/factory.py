@@ -60,7 +60,13 @@ def locate(uri: str, settings: Settings) -> SqlLocation:
 
 def _database(location: SqlLocation, settings: Settings) -> Database:
     if location.database_url.startswith("sqlite:///"):
-        Path(location.database_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(location.database_url[len("sqlite:///") :]).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidArgumentError(
+                f"cannot keep a tracking database in {str(folder)!r}: {exc.strerror}"
+            ) from None
     return Database(location.database_url, sqlite_busy_timeout=settings.sqlite_busy_timeout)
 
 

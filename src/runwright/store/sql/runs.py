@@ -123,6 +123,8 @@ class SqlRuns:
     def delete_run(self, *, run_id: str, deleted_time: int) -> None:
         def work(session: Session) -> None:
             row = require_run(session, run_id)
+            if row.lifecycle_stage == LifecycleStage.DELETED.value:
+                return  # deleting again must not restart the gc --older-than clock
             row.lifecycle_stage = LifecycleStage.DELETED.value
             row.deleted_time = deleted_time
 

@@ -81,6 +81,7 @@ class ExperimentRow(Base):
 
 
 class ExperimentTagRow(Base):
+    __table_args__ = {"sqlite_with_rowid": False}
     __tablename__ = "experiment_tags"
 
     experiment_id: Mapped[int] = mapped_column(
@@ -126,6 +127,7 @@ class RunRow(Base):
 
 
 class ParamRow(Base):
+    __table_args__ = {"sqlite_with_rowid": False}
     __tablename__ = "params"
 
     run_id: Mapped[str] = mapped_column(
@@ -136,6 +138,7 @@ class ParamRow(Base):
 
 
 class TagRow(Base):
+    __table_args__ = {"sqlite_with_rowid": False}
     __tablename__ = "tags"
 
     run_id: Mapped[str] = mapped_column(
@@ -174,7 +177,11 @@ class LatestMetricRow(Base):
     """One row per (run, key): the point with the greatest (step, timestamp, value)."""
 
     __tablename__ = "latest_metrics"
-    __table_args__ = (Index("ix_latest_metrics_key_value", "key", "value"),)
+    # Clustered on (run_id, key) in SQLite: sorting runs by a metric reads fewer pages.
+    __table_args__ = (
+        Index("ix_latest_metrics_key_value", "key", "value"),
+        {"sqlite_with_rowid": False},
+    )
 
     run_id: Mapped[str] = mapped_column(
         ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
