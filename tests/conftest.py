@@ -15,7 +15,7 @@ import pytest
 import runwright as rw
 from runwright.tracking.client import Client
 
-pytest_plugins = ["tests.fixtures.postgres"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.live_server"]
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,8 @@ class Settings:
     tracking_uri: str | None = None
     # Root for new experiments' artifacts; None means next to the database.
     artifacts_uri: str | None = None
+    # Tracking server: where the artifact proxy keeps files (None: next to the database).
+    artifacts_destination: str | None = None
     # Background metric logger: values per store write, queue bound, and how long a
     # value may wait before it is written even if the batch is not full.
     log_batch_size: int = 10_000

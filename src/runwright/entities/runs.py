@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from runwright.entities.datasets import DatasetInput
 from runwright.entities.lifecycle import LifecycleStage, RunStatus
+from runwright.entities.values import Metric
 
 __all__ = ["PARENT_RUN_TAG", "RUN_NAME_TAG", "USER_TAG", "Run", "RunData", "RunInfo"]
 
@@ -51,6 +52,8 @@ class RunData:
     params: Mapping[str, str] = field(default_factory=dict)
     metrics: Mapping[str, float] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
+    #: The latest point of each metric, with its step and timestamp.
+    latest_metrics: Mapping[str, Metric] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

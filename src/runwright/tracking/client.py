@@ -74,12 +74,21 @@ class Client:
     client always reads its own writes.
     """
 
-    def __init__(self, tracking_uri: str | None = None, *, settings: Settings | None = None):
+    def __init__(
+        self,
+        tracking_uri: str | None = None,
+        *,
+        settings: Settings | None = None,
+        store: TrackingStore | None = None,
+    ):
+        """`store` serves an already opened store (the tracking server does this)."""
         from runwright.store.registry import resolve_tracking_uri
 
         self.settings = settings or Settings.from_env()
-        self.tracking_uri = resolve_tracking_uri(tracking_uri, self.settings)
-        self._store: TrackingStore | None = None
+        self.tracking_uri = (
+            store.uri if store else resolve_tracking_uri(tracking_uri, self.settings)
+        )
+        self._store: TrackingStore | None = store
         self._store_lock = threading.Lock()
         self._artifact_roots: dict[str, str] = {}
         self._writer = BackgroundWriter(
@@ -189,13 +198,14 @@ class Client:
         start_time: int | None = None,
         tags: Mapping[str, Any] | None = None,
         run_name: str | None = None,
+        user_id: str | None = None,
     ) -> Run:
         from runwright.tracking.names import generate_run_name
 
         checked = self._tags(tags or {})
         name = run_name or checked.get(RUN_NAME_TAG) or generate_run_name()
         checked[RUN_NAME_TAG] = v.tag_value(RUN_NAME_TAG, name)
-        user = checked.get("mlflow.user", "")
+        user = user_id or checked.get("mlflow.user", "")
         return self.store.create_run(
             experiment_id=str(experiment_id),
             run_name=name,
@@ -208,11 +218,16 @@ class Client:
         return self._read().get_run(run_id=v.check_run_id(run_id))
 
     def update_run(
-        self, run_id: str, status: RunStatus | str | None = None, name: str | None = None
+        self,
+        run_id: str,
+        status: RunStatus | str | None = None,
+        name: str | None = None,
+        end_time: int | None = None,
     ) -> RunInfo:
         return self.store.update_run(
             run_id=v.check_run_id(run_id),
             status=None if status is None else _status(status),
+            end_time=None if end_time is None else v.check_timestamp(end_time),
             run_name=None if name is None else v.tag_value(RUN_NAME_TAG, name),
         )
 
@@ -389,13 +404,11 @@ class Client:
     # -- artifacts ---------------------------------------------------------------------
 
     def artifact_repository(self, run_id: str) -> ArtifactRepository:
-        from runwright.artifacts import ArtifactRepository
-
         root = self._artifact_roots.get(run_id)
         if root is None:
             root = self.get_run(run_id).info.artifact_uri
             self._artifact_roots[run_id] = root
-        return ArtifactRepository(root)
+        return self.store.artifact_repository(root)
 
     def _writable_repository(self, run_id: str) -> ArtifactRepository:
         run = self.get_run(run_id)

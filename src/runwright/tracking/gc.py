@@ -44,7 +44,7 @@ def collect_garbage(
         return report
     if runs:
         for info in runs:
-            _delete_run_artifacts(info)
+            _delete_run_artifacts(client, info)
         client.store.purge_runs(run_ids=report.run_ids)
     for experiment_id in experiments:
         _purge_experiment(client, experiment_id)
@@ -89,28 +89,25 @@ def _experiments_to_purge(
 
 
 def _purge_experiment(client: Client, experiment_id: str) -> None:
-    from runwright.artifacts import ArtifactRepository
-
     token: str | None = None
     while True:
         page = client.search_runs([experiment_id], None, ViewType.ALL, 1000, None, token)
         for run in page:
-            _delete_run_artifacts(run.info)
+            _delete_run_artifacts(client, run.info)
         token = page.token
         if not token:
             break
-    ArtifactRepository(client.get_experiment(experiment_id).artifact_location).delete()
+    location = client.get_experiment(experiment_id).artifact_location
+    client.store.artifact_repository(location).delete()
     client.store.purge_experiment(experiment_id=experiment_id)
 
 
-def _delete_run_artifacts(info: RunInfo) -> None:
+def _delete_run_artifacts(client: Client, info: RunInfo) -> None:
     """Remove the run's artifacts, and the run's own folder when it has the default
     layout (<experiment location>/<run id>/artifacts), so nothing empty is left."""
-    from runwright.artifacts import ArtifactRepository
-
     root = info.artifact_uri.rstrip("/")
     parent, _, leaf = root.rpartition("/")
     if leaf == "artifacts" and parent.endswith("/" + info.run_id):
-        ArtifactRepository(parent).delete()
+        client.store.artifact_repository(parent).delete()
     else:
-        ArtifactRepository(root).delete()
+        client.store.artifact_repository(root).delete()

@@ -8,6 +8,7 @@ writers. Readers stay deferred, so in WAL mode they never wait for writers.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +42,9 @@ class Database:
         self.dialect = make_url(self.url).get_backend_name()
         self.engine = self._create_engine(sqlite_busy_timeout)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+        # SQLite has one writer at a time anyway; threads of one process (a server's
+        # workers) queue here instead of spinning on the file lock.
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
 
     def _create_engine(self, busy_timeout: float) -> Engine:
         if self.dialect != "sqlite":
@@ -67,7 +71,10 @@ class Database:
         """Run `work` in a write transaction, retrying if SQLite reports a lock timeout."""
         for attempt in range(_LOCKED_RETRIES):
             try:
-                with self.write() as session:
+                if self._write_lock is None:
+                    with self.write() as session:
+                        return work(session)
+                with self._write_lock, self.write() as session:
                     return work(session)
             except OperationalError as exc:
                 if not _is_lock_error(exc) or attempt == _LOCKED_RETRIES - 1:

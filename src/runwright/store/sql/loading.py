@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from runwright.entities import Dataset, DatasetInput, Run, RunData
+from runwright.entities import Dataset, DatasetInput, Metric, Run, RunData
 from runwright.store.sql.schema import (
     DatasetRow,
     LatestMetricRow,
@@ -39,6 +39,7 @@ def load_runs(session: Session, run_ids: Sequence[str]) -> list[Run]:
     params: dict[str, dict[str, str]] = {i: {} for i in run_ids}
     tags: dict[str, dict[str, str]] = {i: {} for i in run_ids}
     metrics: dict[str, dict[str, float]] = {i: {} for i in run_ids}
+    latest: dict[str, dict[str, Metric]] = {i: {} for i in run_ids}
     inputs: dict[str, list[DatasetInput]] = {i: [] for i in run_ids}
     for part in chunks(run_ids):
         for row in session.scalars(select(RunRow).where(RunRow.run_id.in_(part))):
@@ -51,15 +52,19 @@ def load_runs(session: Session, run_ids: Sequence[str]) -> list[Run]:
             select(TagRow.run_id, TagRow.key, TagRow.value).where(TagRow.run_id.in_(part))
         ):
             tags[run_id][key] = value
-        for run_id, key, number, is_nan in session.execute(
+        for run_id, key, number, is_nan, timestamp, step in session.execute(
             select(
                 LatestMetricRow.run_id,
                 LatestMetricRow.key,
                 LatestMetricRow.value,
                 LatestMetricRow.is_nan,
+                LatestMetricRow.timestamp,
+                LatestMetricRow.step,
             ).where(LatestMetricRow.run_id.in_(part))
         ):
-            metrics[run_id][key] = math.nan if is_nan else number
+            point = Metric(key, math.nan if is_nan else number, timestamp, step)
+            metrics[run_id][key] = point.value
+            latest[run_id][key] = point
         for run_id, tags_json, dataset in session.execute(
             select(RunInputRow.run_id, RunInputRow.tags_json, DatasetRow)
             .join(DatasetRow, DatasetRow.dataset_id == RunInputRow.dataset_id)
@@ -82,7 +87,12 @@ def load_runs(session: Session, run_ids: Sequence[str]) -> list[Run]:
     return [
         Run(
             info=rows[run_id].to_info(),
-            data=RunData(params=params[run_id], metrics=metrics[run_id], tags=tags[run_id]),
+            data=RunData(
+                params=params[run_id],
+                metrics=metrics[run_id],
+                tags=tags[run_id],
+                latest_metrics=latest[run_id],
+            ),
             inputs=tuple(inputs[run_id]),
         )
         for run_id in run_ids

@@ -1,0 +1,199 @@
+"""`/mlflow/runs/*`, `/mlflow/metrics/get-history` and `/mlflow/artifacts/list`.
+
+Every write is synchronous: a 200 means the values are stored."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from runwright.entities import Dataset, DatasetInput, Metric, Param, Tag
+from runwright.errors import InvalidArgumentError
+from runwright.server.dependencies import ClientDep
+from runwright.server.rendering import file_info_json, metric_json, run_info_json, run_json
+from runwright.server.schemas import (
+    CreateRun,
+    DeleteTag,
+    GetHistory,
+    ListArtifacts,
+    LogBatch,
+    LogInputs,
+    LogMetric,
+    LogModel,
+    LogParam,
+    RunRef,
+    SearchRuns,
+    SetTag,
+    UpdateRun,
+)
+
+router = APIRouter(tags=["runs"])
+
+# MLflow's limits for one log-batch request.
+MAX_BATCH_METRICS = 1000
+MAX_BATCH_PARAMS = 100
+MAX_BATCH_TAGS = 100
+MAX_BATCH_TOTAL = 1000
+LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
+
+
+@router.post("/runs/create")
+def create_run(body: CreateRun, client: ClientDep) -> dict[str, Any]:
+    run = client.create_run(
+        body.experiment_id,
+        start_time=body.start_time,
+        tags={t.key: t.value for t in body.tags},
+        run_name=body.run_name or None,
+        user_id=body.user_id,
+    )
+    return {"run": run_json(client.get_run(run.run_id))}
+
+
+@router.post("/runs/update")
+def update_run(body: UpdateRun, client: ClientDep) -> dict[str, Any]:
+    info = client.update_run(
+        body.rid, status=body.status, name=body.run_name or None, end_time=body.end_time
+    )
+    return {"run_info": run_info_json(info)}
+
+
+@router.post("/runs/delete")
+def delete_run(body: RunRef, client: ClientDep) -> dict[str, Any]:
+    client.delete_run(body.rid)
+    return {}
+
+
+@router.post("/runs/restore")
+def restore_run(body: RunRef, client: ClientDep) -> dict[str, Any]:
+    client.restore_run(body.rid)
+    return {}
+
+
+@router.get("/runs/get")
+def get_run(query: Annotated[RunRef, Query()], client: ClientDep) -> dict[str, Any]:
+    return {"run": run_json(client.get_run(query.rid))}
+
+
+@router.post("/runs/search")
+def search_runs(body: SearchRuns, client: ClientDep) -> dict[str, Any]:
+    page = client.search_runs(
+        body.experiment_ids,
+        body.filter or None,
+        body.run_view_type or "ACTIVE_ONLY",
+        body.max_results,
+        body.order_by,
+        body.page_token or None,
+    )
+    response: dict[str, Any] = {"runs": [run_json(r) for r in page]}
+    if page.token:
+        response["next_page_token"] = page.token
+    return response
+
+
+@router.post("/runs/log-metric")
+def log_metric(body: LogMetric, client: ClientDep) -> dict[str, Any]:
+    client.log_batch(body.rid, metrics=[Metric(body.key, body.value, body.timestamp, body.step)])
+    return {}
+
+
+@router.post("/runs/log-parameter")
+def log_parameter(body: LogParam, client: ClientDep) -> dict[str, Any]:
+    client.log_batch(body.rid, params=[Param(body.key, body.value)])
+    return {}
+
+
+@router.post("/runs/set-tag")
+def set_tag(body: SetTag, client: ClientDep) -> dict[str, Any]:
+    client.log_batch(body.rid, tags=[Tag(body.key, body.value)])
+    return {}
+
+
+@router.post("/runs/delete-tag")
+def delete_tag(body: DeleteTag, client: ClientDep) -> dict[str, Any]:
+    client.delete_tag(body.rid, body.key)
+    return {}
+
+
+@router.post("/runs/log-batch")
+def log_batch(body: LogBatch, client: ClientDep) -> dict[str, Any]:
+    _check_batch_limits(body)
+    client.log_batch(
+        body.rid,
+        metrics=[Metric(m.key, m.value, m.timestamp, m.step) for m in body.metrics],
+        params=[Param(p.key, p.value) for p in body.params],
+        tags=[Tag(t.key, t.value) for t in body.tags],
+    )
+    return {}
+
+
+def _check_batch_limits(body: LogBatch) -> None:
+    counts = (len(body.metrics), len(body.params), len(body.tags))
+    limits = (MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS)
+    for name, count, limit in zip(("metrics", "params", "tags"), counts, limits, strict=True):
+        if count > limit:
+            raise InvalidArgumentError(
+                f"A batch logging request can contain at most {limit} {name}; got {count}"
+            )
+    if sum(counts) > MAX_BATCH_TOTAL:
+        raise InvalidArgumentError(
+            f"A batch logging request can contain at most {MAX_BATCH_TOTAL} metrics, params "
+            f"and tags in total; got {sum(counts)}"
+        )
+
+
+@router.post("/runs/log-inputs")
+def log_inputs(body: LogInputs, client: ClientDep) -> dict[str, Any]:
+    client.log_inputs(
+        body.rid,
+        [
+            DatasetInput(
+                dataset=Dataset(
+                    name=item.dataset.name,
+                    digest=item.dataset.digest,
+                    source_type=item.dataset.source_type,
+                    source=item.dataset.source,
+                    schema=item.dataset.schema_,
+                    profile=item.dataset.profile,
+                ),
+                tags={t.key: t.value for t in item.tags},
+            )
+            for item in body.datasets
+        ],
+    )
+    return {}
+
+
+@router.post("/runs/log-model")
+def log_model(body: LogModel, client: ClientDep) -> dict[str, Any]:
+    try:
+        model = json.loads(body.model_json)
+    except ValueError:
+        raise InvalidArgumentError("model_json must be a JSON document") from None
+    history = client.get_run(body.rid).data.tags.get(LOG_MODEL_HISTORY_TAG)
+    models = json.loads(history) if history else []
+    models.append(model)
+    client.set_tag(body.rid, LOG_MODEL_HISTORY_TAG, json.dumps(models))
+    return {}
+
+
+@router.get("/metrics/get-history")
+def get_metric_history(query: Annotated[GetHistory, Query()], client: ClientDep) -> dict[str, Any]:
+    if query.max_results is None and not query.page_token:
+        points = client.get_metric_history(query.rid, query.metric_key)
+        return {"metrics": [metric_json(m) for m in points]}
+    page = client.get_metric_history_page(
+        query.rid, query.metric_key, query.max_results or 25_000, query.page_token or None
+    )
+    response: dict[str, Any] = {"metrics": [metric_json(m) for m in page]}
+    if page.token:
+        response["next_page_token"] = page.token
+    return response
+
+
+@router.get("/artifacts/list")
+def list_artifacts(query: Annotated[ListArtifacts, Query()], client: ClientDep) -> dict[str, Any]:
+    root = client.get_run(query.rid).info.artifact_uri
+    files = client.list_artifacts(query.rid, query.path or None)
+    return {"root_uri": root, "files": [file_info_json(f) for f in files]}
