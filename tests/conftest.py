@@ -15,7 +15,12 @@ import pytest
 import runwright as rw
 from runwright.tracking.client import Client
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.live_server"]
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.live_server",
+    "tests.fixtures.rest_server",
+    "tests.fixtures.s3",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -38,10 +43,23 @@ def tracking_dir(tmp_path: Path) -> Path:
     return tmp_path / "runwright-home"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "rest"])
 def tracking_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each contract test runs on every SQL backend."""
-    if request.param == "sqlite":
+    """Each contract test runs on every backend: SQLite, PostgreSQL, and a tracking
+    server over HTTP (the REST store; the server keeps a fresh SQLite store)."""
+    if request.param == "rest":
+        return str(request.getfixturevalue("rest_server").url)
+    return _sql_uri(request, tmp_path, request.param)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_tracking_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every SQL backend, for tests of the SQL store itself."""
+    return _sql_uri(request, tmp_path, request.param)
+
+
+def _sql_uri(request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> str:
+    if backend == "sqlite":
         return str(tmp_path / "store")
     return str(request.getfixturevalue("postgres_url"))
 

@@ -26,13 +26,13 @@ def test_head_revision_matches_the_newest_migration() -> None:
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
 
 
-def test_migrations_build_exactly_the_orm_schema(tracking_uri: str) -> None:
+def test_migrations_build_exactly_the_orm_schema(sql_tracking_uri: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from runwright.store.sql.schema import Base
 
-    store = open_store(tracking_uri, Settings())
+    store = open_store(sql_tracking_uri, Settings())
     database: Database = store.database  # type: ignore[attr-defined]
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -10,6 +10,14 @@ from runwright.entities.experiments import (
     Experiment,
 )
 from runwright.entities.lifecycle import LifecycleStage, RunStatus, ViewType
+from runwright.entities.logged_models import (
+    LoggedModel,
+    LoggedModelDataset,
+    LoggedModelMetric,
+    LoggedModelOrder,
+    LoggedModelOutput,
+    LoggedModelStatus,
+)
 from runwright.entities.paging import PagedList
 from runwright.entities.runs import PARENT_RUN_TAG, RUN_NAME_TAG, USER_TAG, Run, RunData, RunInfo
 from runwright.entities.values import Metric, Param, Tag
@@ -26,6 +34,12 @@ __all__ = [
     "Experiment",
     "FileInfo",
     "LifecycleStage",
+    "LoggedModel",
+    "LoggedModelDataset",
+    "LoggedModelMetric",
+    "LoggedModelOrder",
+    "LoggedModelOutput",
+    "LoggedModelStatus",
     "Metric",
     "PagedList",
     "Param",

@@ -475,7 +475,9 @@ def _start_of(node: Tree[Token] | Token) -> int | None:
 def _number(token: Token) -> int | float:
     text = str(token)
     if _NUMBER_IS_INT.fullmatch(text):
-        return int(text)
+        whole = int(text)
+        # Past 64 bits no column can hold it; compare as a float rather than overflow.
+        return whole if -(2**63) <= whole < 2**63 else float(whole)
     return float(text)
 
 

@@ -4,16 +4,19 @@ several worker processes can serve one database."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runwright._version import __version__
 from runwright.server.errors import error_response, install_error_handlers
-from runwright.server.routes import experiments, runs
+from runwright.server.routes import artifact_proxy, experiments, logged_models, runs, runwright_api
 from runwright.settings import Settings
 
 __all__ = ["PROXY_SCHEME", "ServerConfig", "create_app"]
@@ -55,20 +58,11 @@ def create_app(config: ServerConfig | None = None, *, settings: Settings | None 
     for prefix in API_PREFIXES:
         app.include_router(experiments.router, prefix=prefix)
         app.include_router(runs.router, prefix=prefix)
+        app.include_router(logged_models.router, prefix=prefix)
+    app.include_router(artifact_proxy.router)
+    app.include_router(runwright_api.router, prefix="/api/2.0/runwright")
 
-    @app.middleware("http")
-    async def _refuse_huge_json(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length", "")
-        is_api = request.url.path.startswith(API_PREFIXES)
-        if is_api and length.isdigit() and int(length) > MAX_JSON_BODY:
-            return error_response(
-                413,
-                "REQUEST_LIMIT_EXCEEDED",
-                f"Request body of {length} bytes exceeds the limit of {MAX_JSON_BODY} bytes",
-            )
-        return await call_next(request)
+    app.add_middleware(_JsonBodyGuard)
 
     @app.get("/health", response_class=PlainTextResponse, tags=["server"])
     def health() -> str:
@@ -79,6 +73,60 @@ def create_app(config: ServerConfig | None = None, *, settings: Settings | None 
         return __version__
 
     return app
+
+
+def _too_large(size: str | None = None) -> str:
+    of_size = f" of {size} bytes" if size else ""
+    return f"Request body{of_size} exceeds the limit of {MAX_JSON_BODY} bytes"
+
+
+class _BodyTooLargeError(HTTPException):
+    """Raised from `receive`: FastAPI passes HTTPExceptions on, so the handler renders it."""
+
+    def __init__(self) -> None:
+        super().__init__(413, _too_large())
+
+
+class _JsonBodyGuard:
+    """The MLflow API's JSON bodies: refuse one over MAX_JSON_BODY, by its Content-Length
+    before reading or, for a chunked body, as soon as the bytes read pass the limit; and
+    read an empty JSON body as `{}`, as MLflow does. Other paths (artifact files under
+    /api/2.0/mlflow-artifacts, say) pass untouched."""
+
+    # The trailing slash keeps /api/2.0/mlflow-artifacts out.
+    _PATHS = tuple(f"{prefix}/" for prefix in API_PREFIXES)
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self._PATHS):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_JSON_BODY:
+            response = error_response(413, "REQUEST_LIMIT_EXCEEDED", _too_large(length))
+            await response(scope, receive, send)
+            return
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        empty_is_object = media_type == "application/json" and scope["method"] != "GET"
+        read = 0
+
+        async def guarded_receive() -> Message:
+            nonlocal read
+            message = await receive()
+            if message["type"] != "http.request":
+                return message
+            body = message.get("body", b"")
+            if read == 0 and not body and not message.get("more_body") and empty_is_object:
+                message = {**message, "body": b"{}"}
+            read += len(body)
+            if read > MAX_JSON_BODY:
+                raise _BodyTooLargeError
+            return message
+
+        await self.app(scope, guarded_receive, send)
 
 
 def _open_client(config: ServerConfig, base: Settings):  # type: ignore[no-untyped-def]

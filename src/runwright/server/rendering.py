@@ -4,10 +4,18 @@ NaN and infinities as the strings protobuf's JSON mapping uses."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runwright.entities import DatasetInput, Experiment, FileInfo, Metric, Run, RunInfo
+from runwright.entities import (
+    DatasetInput,
+    Experiment,
+    FileInfo,
+    LoggedModelOutput,
+    Metric,
+    Run,
+    RunInfo,
+)
 
 __all__ = [
     "experiment_json",
@@ -57,6 +65,10 @@ def run_info_json(info: RunInfo) -> dict[str, Any]:
     }
     if info.end_time is not None:
         rendered["end_time"] = info.end_time
+    # Runwright's addition to MLflow's RunInfo (the mlflow client ignores unknown
+    # fields): remote clients need it to tell a live run from one whose process died.
+    if info.heartbeat_time is not None:
+        rendered["heartbeat_time"] = info.heartbeat_time
     return rendered
 
 
@@ -84,8 +96,9 @@ def _dataset_input_json(item: DatasetInput) -> dict[str, Any]:
     return {"tags": _pairs(item.tags), "dataset": rendered}
 
 
-def run_json(run: Run) -> dict[str, Any]:
-    return {
+def run_json(run: Run, outputs: Sequence[LoggedModelOutput] = ()) -> dict[str, Any]:
+    """`outputs` are the logged models the run produced (MLflow 3's `run.outputs`)."""
+    rendered: dict[str, Any] = {
         "info": run_info_json(run.info),
         "data": {
             "metrics": [metric_json(m) for m in run.data.latest_metrics.values()],
@@ -94,6 +107,11 @@ def run_json(run: Run) -> dict[str, Any]:
         },
         "inputs": {"dataset_inputs": [_dataset_input_json(i) for i in run.inputs]},
     }
+    if outputs:
+        rendered["outputs"] = {
+            "model_outputs": [{"model_id": o.model_id, "step": o.step} for o in outputs]
+        }
+    return rendered
 
 
 def file_info_json(entry: FileInfo, *, relative_to: str = "") -> dict[str, Any]:

@@ -10,7 +10,7 @@ from runwright.store.experiments import ExperimentStore
 from runwright.store.runs import RunStore
 
 if TYPE_CHECKING:
-    from runwright.artifacts import ArtifactRepository
+    from runwright.artifacts import ArtifactStore
 
 __all__ = ["TrackingStore"]
 
@@ -27,7 +27,7 @@ class TrackingStore(ExperimentStore, RunStore):
     #: e.g. a tracking server's {"mlflow-artifacts:": "/srv/artifacts"}.
     artifact_mounts: Mapping[str, str] = {}
 
-    def artifact_repository(self, root_uri: str) -> ArtifactRepository:
+    def artifact_repository(self, root_uri: str) -> ArtifactStore:
         """The artifact store behind a run's or an experiment's artifact root."""
         from runwright.artifacts import ArtifactRepository, join_uri
 

@@ -20,6 +20,7 @@ __all__ = ["open_store", "register_store", "resolve_tracking_uri", "uri_scheme"]
 StoreFactory = Callable[[str, Settings], TrackingStore]
 
 _SQL = "runwright.store.sql.factory:open_sql_store"
+_REST = "runwright.store.rest.store:open_rest_store"
 _FACTORIES: dict[str, str | StoreFactory] = {
     "": _SQL,
     "file": _SQL,
@@ -27,6 +28,8 @@ _FACTORIES: dict[str, str | StoreFactory] = {
     "postgresql": _SQL,
     "postgres": _SQL,
     "postgresql+psycopg": _SQL,
+    "http": _REST,
+    "https": _REST,
 }
 
 

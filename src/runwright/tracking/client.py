@@ -33,7 +33,7 @@ from runwright.tracking import validation as v
 from runwright.tracking.background import BackgroundWriter
 
 if TYPE_CHECKING:
-    from runwright.artifacts import ArtifactRepository
+    from runwright.artifacts import ArtifactStore
     from runwright.store.base import TrackingStore
 
 __all__ = ["Client"]
@@ -403,14 +403,14 @@ class Client:
 
     # -- artifacts ---------------------------------------------------------------------
 
-    def artifact_repository(self, run_id: str) -> ArtifactRepository:
+    def artifact_repository(self, run_id: str) -> ArtifactStore:
         root = self._artifact_roots.get(run_id)
         if root is None:
             root = self.get_run(run_id).info.artifact_uri
             self._artifact_roots[run_id] = root
         return self.store.artifact_repository(root)
 
-    def _writable_repository(self, run_id: str) -> ArtifactRepository:
+    def _writable_repository(self, run_id: str) -> ArtifactStore:
         run = self.get_run(run_id)
         if run.info.lifecycle_stage is not LifecycleStage.ACTIVE:
             raise InvalidArgumentError(

@@ -145,3 +145,9 @@ def test_search_pages_cover_every_experiment_once(client: Client) -> None:
         if token is None:
             break
     assert seen == sorted([f"e{i:02d}" for i in range(23)] + ["Default"])
+
+
+@pytest.mark.parametrize("experiment_id", ["-1", "2147483648", "99999999999999999999", "abc"])
+def test_out_of_range_experiment_ids_are_refused(client: Client, experiment_id: str) -> None:
+    with pytest.raises(InvalidArgumentError):
+        client.get_experiment(experiment_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from runwright import InvalidArgumentError, NotFoundError
@@ -12,18 +10,22 @@ from runwright.tracking.client import Client
 from runwright.tracking.gc import collect_garbage
 
 
-def _artifact_dir(client: Client, run_id: str) -> Path:
-    return Path(client.get_run(run_id).info.artifact_uri)
+def _listing(client: Client, root_uri: str) -> list[str]:
+    """What is under an artifact root, read through the store: a folder on disk for
+    SQL stores, the server's artifact proxy for the REST store."""
+    return [entry.path for entry in client.store.artifact_repository(root_uri).list()]
 
 
 def test_gc_purges_deleted_runs_with_their_artifacts(client: Client) -> None:
     run = client.create_run("0")
     client.log_text(run.run_id, "hello", "notes/a.txt")
-    folder = _artifact_dir(client, run.run_id)
+    experiment_root = client.get_experiment("0").artifact_location
+    assert run.run_id in _listing(client, experiment_root)
     client.delete_run(run.run_id)
     report = collect_garbage(client)
     assert report.run_ids == [run.run_id]
-    assert not folder.exists() and not folder.parent.exists()
+    # The run's own folder goes too, not only the files in it.
+    assert run.run_id not in _listing(client, experiment_root)
     with pytest.raises(NotFoundError):
         client.get_run(run.run_id)
 
@@ -59,11 +61,12 @@ def test_gc_purges_deleted_experiments_with_all_their_runs(client: Client) -> No
     experiment_id = client.create_experiment("doomed")
     run = client.create_run(experiment_id)
     client.log_text(run.run_id, "x", "a.txt")
-    folder = _artifact_dir(client, run.run_id)
+    experiment_root = client.get_experiment(experiment_id).artifact_location
+    assert _listing(client, experiment_root) == [run.run_id]
     client.delete_experiment(experiment_id)
     report = collect_garbage(client)
     assert report.experiment_ids == [experiment_id]
-    assert not folder.exists()
+    assert _listing(client, experiment_root) == []
     with pytest.raises(NotFoundError):
         client.get_experiment(experiment_id)
     assert client.search_runs([experiment_id], run_view_type=ViewType.ALL) == []

@@ -145,3 +145,15 @@ def test_search_across_experiments(client: Client) -> None:
     client.create_run(first)
     client.create_run(second)
     assert len(client.search_runs([first, second])) == 2
+
+
+def test_a_number_beyond_64_bits_in_a_filter_is_compared_not_overflowed(
+    client: Client, runs: dict[str, str]
+) -> None:
+    assert names(client, "attributes.start_time < 99999999999999999999999") == [
+        "e",
+        "d",
+        "c",
+        "b",
+        "a",
+    ]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from runwright.entities import Dataset, DatasetInput, Metric, Param, Tag
+from runwright.entities import Dataset, DatasetInput, LoggedModelOutput, Metric, Param, Tag
 from runwright.errors import InvalidArgumentError
 from runwright.server.dependencies import ClientDep
 from runwright.server.rendering import file_info_json, metric_json, run_info_json, run_json
@@ -28,6 +28,8 @@ from runwright.server.schemas import (
     SetTag,
     UpdateRun,
 )
+from runwright.store.logged_models import LoggedModelStore
+from runwright.tracking.client import Client
 
 router = APIRouter(tags=["runs"])
 
@@ -73,7 +75,8 @@ def restore_run(body: RunRef, client: ClientDep) -> dict[str, Any]:
 
 @router.get("/runs/get")
 def get_run(query: Annotated[RunRef, Query()], client: ClientDep) -> dict[str, Any]:
-    return {"run": run_json(client.get_run(query.rid))}
+    run = client.get_run(query.rid)
+    return {"run": run_json(run, _outputs(client, [run.info.run_id])[run.info.run_id])}
 
 
 @router.post("/runs/search")
@@ -86,10 +89,19 @@ def search_runs(body: SearchRuns, client: ClientDep) -> dict[str, Any]:
         body.order_by,
         body.page_token or None,
     )
-    response: dict[str, Any] = {"runs": [run_json(r) for r in page]}
+    outputs = _outputs(client, [r.info.run_id for r in page])
+    response: dict[str, Any] = {"runs": [run_json(r, outputs[r.info.run_id]) for r in page]}
     if page.token:
         response["next_page_token"] = page.token
     return response
+
+
+def _outputs(client: Client, run_ids: list[str]) -> dict[str, list[LoggedModelOutput]]:
+    """The logged models each run produced, fetched for all the runs at once."""
+    store = client.store
+    if not isinstance(store, LoggedModelStore):
+        return {run_id: [] for run_id in run_ids}
+    return store.get_run_outputs(run_ids=run_ids)
 
 
 @router.post("/runs/log-metric")

@@ -67,6 +67,11 @@ class Database:
         with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @property
+    def write_engine(self) -> Engine:
+        """The engine whose transactions take SQLite's write lock when they begin."""
+        return self._write_engine
+
     def run_write(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a write transaction, retrying if SQLite reports a lock timeout."""
         for attempt in range(_LOCKED_RETRIES):

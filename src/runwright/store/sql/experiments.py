@@ -21,11 +21,14 @@ __all__ = ["SqlExperiments"]
 
 def parse_experiment_id(experiment_id: str) -> int:
     try:
-        return int(experiment_id)
+        number = int(experiment_id)
     except (TypeError, ValueError):
+        number = -1
+    if not 0 <= number < 2**31:  # the id column is a 32-bit integer
         raise InvalidArgumentError(
-            f"experiment id must be a number-like string, got {experiment_id!r}"
-        ) from None
+            f"experiment id must be a whole number from 0 to 2147483647, got {experiment_id!r}"
+        )
+    return number
 
 
 class SqlExperiments:

@@ -19,7 +19,7 @@ __all__ = ["HEAD_REVISION", "current_revision", "ensure_schema", "upgrade"]
 
 # Pinned so that opening a store does not import Alembic; a test checks it matches
 # the newest script in migrations/versions.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -37,7 +37,10 @@ def upgrade(database: Database, *, revision: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
-    with database.engine.begin() as connection:
+    # A write transaction from the start: two processes creating one new SQLite
+    # database must queue, not fail upgrading a read lock; the second then finds the
+    # schema at head and has nothing to do.
+    with database.write_engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -24,6 +24,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from runwright.entities import (
     Experiment,
     LifecycleStage,
+    LoggedModel,
+    LoggedModelMetric,
+    LoggedModelStatus,
     RunInfo,
     RunStatus,
 )
@@ -34,9 +37,14 @@ __all__ = [
     "ExperimentRow",
     "ExperimentTagRow",
     "LatestMetricRow",
+    "LoggedModelMetricRow",
+    "LoggedModelParamRow",
+    "LoggedModelRow",
+    "LoggedModelTagRow",
     "MetricChunkRow",
     "ParamRow",
     "RunInputRow",
+    "RunOutputRow",
     "RunRow",
     "TagRow",
 ]
@@ -222,3 +230,111 @@ class RunInputRow(Base):
     tags_json: Mapped[str] = mapped_column(Text)
     # Denormalised context so dataset filters need no JSON functions.
     context: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class LoggedModelRow(Base):
+    """A logged model; `source_run_id` is not a foreign key: purging the run keeps the model."""
+
+    __tablename__ = "logged_models"
+    __table_args__ = (
+        Index(
+            "ix_logged_models_experiment_stage_created",
+            "experiment_id",
+            "lifecycle_stage",
+            "creation_time",
+        ),
+    )
+
+    model_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(500))
+    artifact_location: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(20))
+    status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    lifecycle_stage: Mapped[str] = mapped_column(String(20))
+    model_type: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    source_run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    creation_time: Mapped[int] = mapped_column(BigInteger)
+    last_updated_time: Mapped[int] = mapped_column(BigInteger)
+
+    def to_entity(
+        self,
+        *,
+        tags: dict[str, str],
+        params: dict[str, str],
+        metrics: tuple[LoggedModelMetric, ...],
+    ) -> LoggedModel:
+        return LoggedModel(
+            model_id=self.model_id,
+            experiment_id=str(self.experiment_id),
+            name=self.name,
+            artifact_location=self.artifact_location,
+            status=LoggedModelStatus(self.status),
+            lifecycle_stage=LifecycleStage(self.lifecycle_stage),
+            creation_timestamp=self.creation_time,
+            last_updated_timestamp=self.last_updated_time,
+            model_type=self.model_type,
+            source_run_id=self.source_run_id,
+            status_message=self.status_message,
+            tags=tags,
+            params=params,
+            metrics=metrics,
+        )
+
+
+class LoggedModelTagRow(Base):
+    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "logged_model_tags"
+
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class LoggedModelParamRow(Base):
+    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "logged_model_params"
+
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class LoggedModelMetricRow(Base):
+    """Every metric point of a model, one row each (models log few points)."""
+
+    __tablename__ = "logged_model_metrics"
+    __table_args__ = (Index("ix_logged_model_metrics_model_key", "model_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIdentity, primary_key=True, autoincrement=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("logged_models.model_id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(250))
+    # NaN is stored as is_nan with value 0: SQLite turns a NaN double into NULL.
+    value: Mapped[float] = mapped_column(Double)
+    is_nan: Mapped[bool] = mapped_column(Boolean)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    step: Mapped[int] = mapped_column(BigInteger)
+    run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    dataset_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    dataset_digest: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class RunOutputRow(Base):
+    """A run's output model, at a step; the pair is listed once per step."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "run_outputs"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
