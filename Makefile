@@ -32,6 +32,7 @@ test: setup
 
 bench: setup
 	.venv/bin/python bench/tracking_local.py
+	.venv/bin/python bench/tracking_server.py
 
 clean:
 	rm -rf .venv .tools .runwright
