@@ -20,7 +20,18 @@ from workloads.shapes import (
     Sizes,
 )
 
-__all__ = ["Figure", "Row", "Setup", "checks", "notes", "render_markdown", "render_table"]
+__all__ = [
+    "Figure",
+    "Row",
+    "Setup",
+    "checks",
+    "format_duration",
+    "format_number",
+    "format_ratio",
+    "notes",
+    "render_markdown",
+    "render_table",
+]
 
 RW, ML = "runwright", "mlflow"
 # Runwright's targets for the embedded store.
@@ -316,7 +327,7 @@ def notes(m: Measured, setup: Setup, problems: list[str]) -> list[str]:
 # -- rendering -----------------------------------------------------------------------------
 
 
-def _duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
     if seconds >= 1:
         return f"{seconds:,.2f} s"
     if seconds >= 0.001:
@@ -324,7 +335,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds * 1e6:,.1f} µs"
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
     if value >= 100:
         return f"{value:,.0f}"
     if value >= 10:
@@ -336,20 +347,23 @@ def _value(figure: Figure | None, row: Row) -> str:
     if figure is None:
         return "—"
     if row.kind == "time":
-        return _duration(figure.median)
-    text = _number(figure.median) + "/s"
+        return format_duration(figure.median)
+    text = format_number(figure.median) + "/s"
     if row.per_call and figure.median:
-        text += f" ({_duration(1 / figure.median)})"
+        text += f" ({format_duration(1 / figure.median)})"
     return text
 
 
-def _ratio(row: Row) -> str:
+def format_ratio(row: Row) -> str:
+    """Runwright ÷ MLflow, and in words how many times better or worse that is."""
     ratio, speedup = row.ratio(), row.speedup()
     if ratio is None or speedup is None:
         return "—"
+    if abs(speedup - 1) < 0.02:
+        return f"{format_number(ratio)} → the same"
     if speedup >= 1:
-        return f"{_number(ratio)} → RW {_number(speedup)}x better"
-    return f"{_number(ratio)} → RW {_number(1 / speedup)}x worse"
+        return f"{format_number(ratio)} → RW {format_number(speedup)}x better"
+    return f"{format_number(ratio)} → RW {format_number(1 / speedup)}x worse"
 
 
 def _target(row: Row) -> str:
@@ -366,7 +380,7 @@ def _cells(row: Row) -> list[str]:
     mlflow = _value(row.mlflow, row)
     if row.mlflow is not None and row.mlflow_note:
         mlflow += f" [{row.mlflow_note}]"
-    return [row.measure, _value(row.runwright, row), mlflow, _ratio(row), _target(row)]
+    return [row.measure, _value(row.runwright, row), mlflow, format_ratio(row), _target(row)]
 
 
 def _title(setup: Setup) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from harness import Measured
 from rich.table import Table
-from tracking_report import Figure, Row
+from tracking_report import Figure, Row, format_duration, format_number, format_ratio
 from workloads.server_clients import HISTORY_PAGE, Sizes
 from workloads.server_processes import SETTLE_SECONDS
 from workloads.shapes import SEARCH_FILTER, SEARCH_ORDER_BY, SEARCH_PAGE_SIZE
@@ -274,43 +274,18 @@ def notes(m: Measured, setup: Setup, problems: list[str]) -> list[str]:
 # -- rendering -----------------------------------------------------------------------------
 
 
-def _duration(seconds: float) -> str:
-    if seconds >= 1:
-        return f"{seconds:,.2f} s"
-    if seconds >= 0.001:
-        return f"{seconds * 1000:,.1f} ms"
-    return f"{seconds * 1e6:,.0f} µs"
-
-
-def _number(value: float) -> str:
-    if value >= 100:
-        return f"{value:,.0f}"
-    if value >= 10:
-        return f"{value:,.1f}"
-    return f"{value:.2f}" if value >= 1 else f"{value:.2g}"
-
-
 def _value(figure: Figure | None, row: Row) -> str:
     if figure is None:
         return "—"
     if row.kind == "time":
-        return _duration(figure.median)
+        return format_duration(figure.median)
     if row.kind == "count":
         return f"{figure.median:,.0f}"
-    return _number(figure.median) + "/s"
-
-
-def _ratio(row: Row) -> str:
-    ratio, speedup = row.ratio(), row.speedup()
-    if ratio is None or speedup is None:
-        return "—"
-    if speedup >= 1:
-        return f"{_number(ratio)} → RW {_number(speedup)}x better"
-    return f"{_number(ratio)} → RW {_number(1 / speedup)}x worse"
+    return format_number(figure.median) + "/s"
 
 
 def _cells(row: Row) -> list[str]:
-    return [row.measure, _value(row.runwright, row), _value(row.mlflow, row), _ratio(row)]
+    return [row.measure, _value(row.runwright, row), _value(row.mlflow, row), format_ratio(row)]
 
 
 def _title(setup: Setup) -> str:
@@ -331,7 +306,7 @@ def render_table(rows: list[Row], setup: Setup) -> Table:
         if row.kind == "count" and row.runwright is not None and row.runwright.median:
             cells[1] = f"[bold red]{cells[1]}"
         speedup = row.speedup()
-        if speedup is not None:
+        if speedup is not None and abs(speedup - 1) >= 0.02:
             cells[3] = f"[green]{cells[3]}" if speedup >= 1 else f"[red]{cells[3]}"
         table.add_row(*cells)
     return table
