@@ -37,9 +37,16 @@ from runwright.errors import (
     InvalidStateError,
     LoggingFlushError,
     NotFoundError,
+    PipelineDefinitionError,
+    PipelineFailedError,
     RunwrightError,
+    SerializationError,
     StoreSchemaError,
 )
+from runwright.pipelines.node import step
+from runwright.pipelines.pipeline import pipeline
+from runwright.pipelines.resources import Resources
+from runwright.pipelines.tracing import unmapped
 from runwright.tracking.client import Client
 from runwright.tracking.fluent import (
     ActiveRun,
@@ -87,11 +94,15 @@ __all__ = [
     "Metric",
     "NotFoundError",
     "Param",
+    "PipelineDefinitionError",
+    "PipelineFailedError",
+    "Resources",
     "Run",
     "RunData",
     "RunInfo",
     "RunStatus",
     "RunwrightError",
+    "SerializationError",
     "StoreSchemaError",
     "Tag",
     "ViewType",
@@ -114,6 +125,8 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "pipeline",
+    "pipelines",
     "search_experiments",
     "search_runs",
     "set_experiment",
@@ -121,4 +134,15 @@ __all__ = [
     "set_tags",
     "set_tracking_uri",
     "start_run",
+    "step",
+    "unmapped",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # `rw.pipelines.resume(...)` without making `import runwright` pay for the engine.
+    if name == "pipelines":
+        import importlib
+
+        return importlib.import_module("runwright.pipelines")
+    raise AttributeError(f"module 'runwright' has no attribute {name!r}")

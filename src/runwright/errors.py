@@ -7,13 +7,16 @@ and the REST client raises the same class back::
     RunwrightError                      INTERNAL_ERROR
     ├── InvalidArgumentError            INVALID_PARAMETER_VALUE
     │   ├── FilterSyntaxError           INVALID_PARAMETER_VALUE
-    │   └── ArtifactPathError           INVALID_PARAMETER_VALUE
+    │   ├── ArtifactPathError           INVALID_PARAMETER_VALUE
+    │   └── PipelineDefinitionError     INVALID_PARAMETER_VALUE
     ├── NotFoundError                   RESOURCE_DOES_NOT_EXIST
     ├── AlreadyExistsError              RESOURCE_ALREADY_EXISTS
     ├── InvalidStateError               INVALID_STATE
     ├── StoreSchemaError                INTERNAL_ERROR
     ├── StoreUnavailableError           TEMPORARILY_UNAVAILABLE
-    └── LoggingFlushError               DATA_LOSS
+    ├── LoggingFlushError               DATA_LOSS
+    ├── PipelineFailedError             INVALID_STATE
+    └── SerializationError              INVALID_PARAMETER_VALUE
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ __all__ = [
     "InvalidStateError",
     "LoggingFlushError",
     "NotFoundError",
+    "PipelineDefinitionError",
+    "PipelineFailedError",
     "RunwrightError",
+    "SerializationError",
     "StoreSchemaError",
     "StoreUnavailableError",
     "error_class_for_code",
@@ -71,6 +77,11 @@ class ArtifactPathError(InvalidArgumentError):
     """An artifact path that would escape its run's artifact root."""
 
 
+class PipelineDefinitionError(InvalidArgumentError):
+    """A pipeline that cannot be built: a wrong argument, a missing input, a misused
+    handle. The message names the step and the line of the pipeline body."""
+
+
 class NotFoundError(RunwrightError):
     """The named experiment, run or artifact does not exist."""
 
@@ -106,6 +117,18 @@ class LoggingFlushError(RunwrightError):
 
 
 # MLflow's mapping; note that RESOURCE_ALREADY_EXISTS is a 400, not a 409.
+class PipelineFailedError(RunwrightError):
+    """Asked for the output of a pipeline run that did not finish."""
+
+    error_code = "INVALID_STATE"
+
+
+class SerializationError(RunwrightError):
+    """A step output that no serialiser could store, or a stored one that cannot be read."""
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+
 HTTP_STATUS_BY_ERROR_CODE: dict[str, int] = {
     "INVALID_PARAMETER_VALUE": 400,
     "BAD_REQUEST": 400,

@@ -12,12 +12,14 @@ EXPECTED = {
     "ActiveRun", "AlreadyExistsError", "ArtifactPathError", "Client", "Dataset",
     "DatasetInput", "Experiment", "FileInfo", "FilterSyntaxError", "InvalidArgumentError",
     "InvalidStateError", "LifecycleStage", "LoggingFlushError", "Metric", "NotFoundError",
-    "Param", "Run", "RunData", "RunInfo", "RunStatus", "RunwrightError", "StoreSchemaError",
+    "Param", "PipelineDefinitionError", "PipelineFailedError", "Resources", "Run", "RunData",
+    "RunInfo", "RunStatus", "RunwrightError", "SerializationError", "StoreSchemaError",
     "Tag", "ViewType", "__version__", "active_run", "delete_tag", "end_run", "flush",
     "get_artifact_uri", "get_experiment_by_name", "get_run", "get_tracking_uri",
     "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_input", "log_metric",
     "log_metrics", "log_param", "log_params", "log_text", "search_experiments",
     "search_runs", "set_experiment", "set_tag", "set_tags", "set_tracking_uri", "start_run",
+    "step", "pipeline", "pipelines", "unmapped",
 }  # fmt: skip
 
 

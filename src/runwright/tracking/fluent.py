@@ -12,7 +12,8 @@ import getpass
 import os
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -261,6 +262,20 @@ def start_run(
     client.watch_run(active.run_id)
     _install_exit_hooks()
     return active
+
+
+@contextmanager
+def attached_run(run: Run, client: Client) -> Iterator[ActiveRun]:
+    """Make an existing run the active one in this thread for the block, without
+    changing its status: how a pipeline step's own `rw.log_*` calls reach its run."""
+    stack = _stack()
+    active = ActiveRun(run, client)
+    stack.append(active)
+    try:
+        yield active
+    finally:
+        if active in stack:
+            stack.remove(active)
 
 
 def _resume(client: Client, run_id: str) -> Run:

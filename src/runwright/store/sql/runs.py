@@ -28,7 +28,7 @@ from runwright.store.sql.loading import chunks, load_runs
 from runwright.store.sql.schema import DatasetRow, ExperimentRow, RunInputRow, RunRow, TagRow
 from runwright.store.sql.search import plan_run_search
 
-__all__ = ["SqlRuns", "require_run"]
+__all__ = ["SqlRuns", "add_run_row", "require_run"]
 
 
 def require_run(session: Session, run_id: str, *, active: bool = False) -> RunRow:
@@ -39,6 +39,45 @@ def require_run(session: Session, run_id: str, *, active: bool = False) -> RunRo
         raise InvalidArgumentError(
             f"run {run_id} is deleted; it must be in the 'active' state to be changed"
         )
+    return row
+
+
+def add_run_row(
+    session: Session,
+    *,
+    run_id: str,
+    experiment_id: str,
+    run_name: str,
+    user_id: str,
+    start_time: int,
+    tags: Sequence[Tag],
+) -> RunRow:
+    """Add a new RUNNING run with its tags to the session; the caller commits."""
+    from runwright.artifacts import join_uri
+
+    experiment = session.get(ExperimentRow, parse_experiment_id(experiment_id))
+    if experiment is None:
+        raise NotFoundError(f"no experiment with id {experiment_id!r}")
+    if experiment.lifecycle_stage != LifecycleStage.ACTIVE.value:
+        raise InvalidArgumentError(
+            f"experiment {experiment_id} is deleted; it must be in the 'active' state"
+        )
+    row = RunRow(
+        run_id=run_id,
+        experiment_id=experiment.experiment_id,
+        name=run_name,
+        user_id=user_id,
+        status=RunStatus.RUNNING.value,
+        start_time=start_time,
+        end_time=None,
+        lifecycle_stage=LifecycleStage.ACTIVE.value,
+        artifact_uri=join_uri(experiment.artifact_location, run_id, "artifacts"),
+        heartbeat_time=start_time,
+    )
+    session.add(row)
+    # Flushed first: rows that point at the run (tags, params) must not be inserted before it.
+    session.flush()
+    session.add_all(TagRow(run_id=run_id, key=t.key, value=t.value) for t in tags)
     return row
 
 
@@ -54,32 +93,18 @@ class SqlRuns:
         start_time: int,
         tags: Sequence[Tag],
     ) -> Run:
-        from runwright.artifacts import join_uri
-
         run_id = uuid.uuid4().hex
 
         def work(session: Session) -> Run:
-            experiment = session.get(ExperimentRow, parse_experiment_id(experiment_id))
-            if experiment is None:
-                raise NotFoundError(f"no experiment with id {experiment_id!r}")
-            if experiment.lifecycle_stage != LifecycleStage.ACTIVE.value:
-                raise InvalidArgumentError(
-                    f"experiment {experiment_id} is deleted; it must be in the 'active' state"
-                )
-            row = RunRow(
+            row = add_run_row(
+                session,
                 run_id=run_id,
-                experiment_id=experiment.experiment_id,
-                name=run_name,
+                experiment_id=experiment_id,
+                run_name=run_name,
                 user_id=user_id,
-                status=RunStatus.RUNNING.value,
                 start_time=start_time,
-                end_time=None,
-                lifecycle_stage=LifecycleStage.ACTIVE.value,
-                artifact_uri=join_uri(experiment.artifact_location, run_id, "artifacts"),
-                heartbeat_time=start_time,
+                tags=tags,
             )
-            session.add(row)
-            session.add_all(TagRow(run_id=run_id, key=t.key, value=t.value) for t in tags)
             session.flush()
             return Run(info=row.to_info())
 

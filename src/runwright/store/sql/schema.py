@@ -43,9 +43,13 @@ __all__ = [
     "LoggedModelTagRow",
     "MetricChunkRow",
     "ParamRow",
+    "PipelineRunRow",
+    "PipelineStepRow",
     "RunInputRow",
     "RunOutputRow",
     "RunRow",
+    "StepInputRow",
+    "StepOutputRow",
     "TagRow",
 ]
 
@@ -338,3 +342,75 @@ class RunOutputRow(Base):
         ForeignKey("logged_models.model_id", ondelete="CASCADE"), primary_key=True, index=True
     )
     step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class PipelineRunRow(Base):
+    """The graph and the re-import recipe of a pipeline run; the run itself is in `runs`."""
+
+    __tablename__ = "pipeline_runs"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    pipeline_name: Mapped[str] = mapped_column(String(500), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    parameters_blob: Mapped[bytes] = mapped_column(LargeBinary)
+    parameters: Mapped[str] = mapped_column(Text)
+    graph: Mapped[str] = mapped_column(Text)
+    options: Mapped[str] = mapped_column(Text)
+
+
+class PipelineStepRow(Base):
+    """One execution of a pipeline node: its cache key and why it was (not) cached."""
+
+    __tablename__ = "pipeline_steps"
+    __table_args__ = (Index("ix_pipeline_steps_pipeline_node", "pipeline_name", "node_id"),)
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    pipeline_run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), index=True
+    )
+    pipeline_name: Mapped[str] = mapped_column(String(500))
+    node_id: Mapped[str] = mapped_column(String(500))
+    step_name: Mapped[str] = mapped_column(String(250))
+    attempts: Mapped[int] = mapped_column(Integer)
+    cache_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    cache_status: Mapped[str] = mapped_column(String(8))
+    cache_reason: Mapped[str] = mapped_column(Text)
+    cache_components: Mapped[str] = mapped_column(Text)
+    cached_from_run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class StepOutputRow(Base):
+    """A step output artifact, with its content hash and the run that computed it."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "step_outputs"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(250), primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2000))
+    serializer: Mapped[str] = mapped_column(String(100))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    producer_run_id: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class StepInputRow(Base):
+    """An artifact a step run read: the consuming half of a lineage edge."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "step_inputs"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    arg: Mapped[str] = mapped_column(String(250), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    producer_run_id: Mapped[str] = mapped_column(String(32), index=True)
+    output_name: Mapped[str] = mapped_column(String(250))

@@ -1,0 +1,412 @@
+"""The driver: walks the graph, asks the cache, hands attempts to an executor, records.
+
+It passes references, never values: upstream outputs reach a step as `OutputRef`s and
+are loaded by whoever runs the step. Every transition is written to the store as it
+happens (one transaction each), which is what makes `resume` possible after a crash.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from runwright.entities import RunInfo, RunStatus, Tag
+from runwright.entities.pipelines import (
+    PIPELINE_RUN_TAG,
+    RUN_TYPE_TAG,
+    STEP_NODE_TAG,
+    CacheStatus,
+    OutputRef,
+    StepRecord,
+)
+from runwright.pipelines.executors.base import Executor
+from runwright.pipelines.graph import Graph, Node
+from runwright.pipelines.planner import cache_key, explain_miss, param_values, step_inputs
+from runwright.pipelines.resources import Resources
+from runwright.pipelines.result import PipelineResult, StepResult, StepState
+from runwright.pipelines.task import TaskResult, TaskSpec, UpstreamOutputs
+
+if TYPE_CHECKING:
+    from runwright.store.pipelines import PipelineStore
+    from runwright.tracking.client import Client
+
+__all__ = ["Driver", "StepEvent"]
+
+_ERROR_TAG_LIMIT = 5000
+_POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class StepEvent:
+    """A step changed state; the CLI's live view draws these."""
+
+    node_id: str
+    state: StepState
+    run_id: str | None
+    attempt: int = 0
+    duration: float | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class _Attempting:
+    node: Node
+    run: RunInfo
+    started: float
+    attempt: int = 1
+    tracebacks: list[str] = field(default_factory=list)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Driver:
+    def __init__(
+        self,
+        graph: Graph,
+        *,
+        pipeline_run_id: str,
+        client: Client,
+        worker_tracking_uri: str,
+        store: PipelineStore,
+        executor: Executor,
+        cache: bool,
+        fail_fast: bool,
+        on_event: Callable[[StepEvent], None] | None = None,
+        completed: Mapping[str, StepRecord] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.pipeline_run_id = pipeline_run_id
+        self.client = client
+        self.worker_tracking_uri = worker_tracking_uri
+        self.store = store
+        self.executor = executor
+        self.cache = cache
+        self.fail_fast = fail_fast
+        self.on_event = on_event
+        self.steps = {
+            node_id: StepResult(node_id, node.step.name) for node_id, node in graph.nodes.items()
+        }
+        self._children = graph.downstream()
+        self._waiting = {node_id: set(node.upstream) for node_id, node in graph.nodes.items()}
+        self._ready: deque[str] = deque()
+        self._retries: list[tuple[float, str]] = []
+        self._attempting: dict[str, _Attempting] = {}
+        self._in_use = Resources(cpus=0.0, gpus=0.0)
+        self._stopping = False
+        for node_id, record in (completed or {}).items():
+            if node_id in self.steps:
+                self._mark_done(node_id, record)
+        for node_id, waiting in self._waiting.items():
+            if not waiting and not self.steps[node_id].state.finished:
+                self._ready.append(node_id)
+
+    # -- public ----------------------------------------------------------------------
+
+    def run(self) -> PipelineResult:
+        executor = self.executor
+        self.client.watch_run(self.pipeline_run_id)
+        executor.start(self.client)
+        status = RunStatus.FAILED
+        try:
+            while True:
+                self._dispatch_ready()
+                if not self._attempting and not self._retries and not self._ready:
+                    break
+                for result in executor.wait(self._wait_timeout()):
+                    self._record(result)
+                self._due_retries()
+            failed = any(
+                s.state is not StepState.DONE and s.state is not StepState.CACHED
+                for s in self.steps.values()
+            )
+            status = RunStatus.FAILED if failed else RunStatus.FINISHED
+        except BaseException:
+            self._kill_running()
+            status = RunStatus.KILLED
+            raise
+        finally:
+            executor.close()
+            self.client.set_terminated(self.pipeline_run_id, status)
+        return self.result(status)
+
+    def result(self, status: RunStatus) -> PipelineResult:
+        return PipelineResult(
+            run_id=self.pipeline_run_id,
+            pipeline_name=self.graph.pipeline_name,
+            status=status.value,
+            steps=self.steps,
+            output_template=self.graph.output,
+            output_specs={n.id: n.step.outputs for n in self.graph.nodes.values()},
+        )
+
+    # -- scheduling ------------------------------------------------------------------
+
+    def _wait_timeout(self) -> float | None:
+        if self._ready and not self._attempting:
+            return 0.0
+        if self._retries:
+            return max(0.0, min(_POLL_SECONDS, self._retries[0][0] - time.monotonic()))
+        return _POLL_SECONDS
+
+    def _fits(self, need: Resources) -> bool:
+        if not self.executor.limits_concurrency or not self._attempting:
+            return True  # a step bigger than the machine still runs, alone
+        capacity = self.executor.capacity()
+        return (
+            self._in_use.cpus + need.cpus <= capacity.cpus
+            and self._in_use.gpus + need.gpus <= capacity.gpus
+            and (
+                not capacity.memory_bytes
+                or self._in_use.memory_bytes + need.memory_bytes <= capacity.memory_bytes
+            )
+        )
+
+    def _use(self, need: Resources, sign: int) -> None:
+        used = self._in_use
+        self._in_use = Resources(
+            cpus=max(0.0, used.cpus + sign * need.cpus),
+            gpus=max(0.0, used.gpus + sign * need.gpus),
+            memory=max(0, used.memory_bytes + sign * need.memory_bytes),
+        )
+
+    def _dispatch_ready(self) -> None:
+        while self._ready and not self._stopping:
+            node = self.graph.nodes[self._ready[0]]
+            if not self._fits(node.step.options.resources):
+                return
+            self._ready.popleft()
+            self._start(node)
+
+    def _due_retries(self) -> None:
+        now = time.monotonic()
+        while self._retries and self._retries[0][0] <= now and not self._stopping:
+            _due, node_id = heapq.heappop(self._retries)
+            attempting = self._attempting[node_id]
+            self._submit(attempting)
+
+    # -- one node --------------------------------------------------------------------
+
+    def _upstream_outputs(self, node: Node) -> dict[str, dict[str, OutputRef]]:
+        return {parent: self.steps[parent].outputs for parent in node.upstream}
+
+    def _start(self, node: Node) -> None:
+        upstream = self._upstream_outputs(node)
+        caching = self.cache and node.step.options.cache
+        key = cache_key(node, upstream)
+        params = param_values(node.args)
+        tags = [
+            Tag(RUN_TYPE_TAG, "step"),
+            Tag(PIPELINE_RUN_TAG, self.pipeline_run_id),
+            Tag(STEP_NODE_TAG, node.id),
+            Tag("runwright.step.name", node.step.name),
+            Tag("mlflow.runName", node.id),
+        ]
+        if caching:
+            hit = self.store.find_cached_step(cache_key=key.key)
+            if hit is not None:
+                reason = f"same code, inputs and parameters as run {hit.run_id}"
+                run_id = self.store.record_cached_step(
+                    pipeline_run_id=self.pipeline_run_id,
+                    run_name=node.id,
+                    time=_now_ms(),
+                    tags=[
+                        *tags,
+                        Tag("runwright.cache.status", "hit"),
+                        Tag("runwright.cache.reason", reason),
+                    ],
+                    params=params,
+                    node_id=node.id,
+                    step_name=node.step.name,
+                    cache_key=key.key,
+                    cache_reason=reason,
+                    cache_components=key.components,
+                    cached_from=hit,
+                    inputs=step_inputs(node, upstream),
+                )
+                step = self.steps[node.id]
+                step.state, step.run_id, step.cached_from = StepState.CACHED, run_id, hit.run_id
+                step.cache_reason, step.duration = reason, 0.0
+                step.outputs = dict(hit.outputs)
+                self._emit(StepEvent(node.id, StepState.CACHED, run_id, detail=hit.run_id))
+                self._release_children(node.id)
+                return
+            previous = self.store.previous_step(
+                pipeline_name=self.graph.pipeline_name,
+                node_id=node.id,
+                before_pipeline_run_id=self.pipeline_run_id,
+            )
+            status, reason = CacheStatus.MISS, explain_miss(key.components, previous)
+        else:
+            status = CacheStatus.OFF
+            reason = "caching is off for this step" if self.cache else "caching is off for this run"
+        info = self.store.start_step(
+            pipeline_run_id=self.pipeline_run_id,
+            run_name=node.id,
+            start_time=_now_ms(),
+            tags=[
+                *tags,
+                Tag("runwright.cache.status", status.value),
+                Tag("runwright.cache.reason", reason),
+            ],
+            params=params,
+            node_id=node.id,
+            step_name=node.step.name,
+            cache_key=key.key,
+            cache_status=status,
+            cache_reason=reason,
+            cache_components=key.components,
+        )
+        step = self.steps[node.id]
+        step.run_id, step.cache_reason = info.run_id, reason
+        attempting = _Attempting(node, info, time.monotonic())
+        self._attempting[node.id] = attempting
+        self._use(node.step.options.resources, +1)
+        self._submit(attempting)
+
+    def _submit(self, attempting: _Attempting) -> None:
+        node = attempting.node
+        spec = TaskSpec(
+            node_id=node.id,
+            run=attempting.run,
+            attempt=attempting.attempt,
+            tracking_uri=self.worker_tracking_uri,
+            fn=node.step.fn,
+            output_spec=node.step.outputs,
+            arguments=node.args,
+            upstream={
+                parent: UpstreamOutputs(
+                    self.graph.nodes[parent].step.outputs, self.steps[parent].outputs
+                )
+                for parent in node.upstream
+                if parent in self.steps and self.steps[parent].outputs
+            },
+            timeout=node.step.options.timeout,
+        )
+        step = self.steps[node.id]
+        step.state, step.attempts = StepState.RUNNING, attempting.attempt
+        self._emit(StepEvent(node.id, StepState.RUNNING, attempting.run.run_id, attempting.attempt))
+        self.executor.submit(spec, node.step.options.resources)
+
+    def _record(self, result: TaskResult) -> None:
+        attempting = self._attempting.get(result.node_id)
+        if attempting is None or attempting.attempt != result.attempt:
+            return  # a late answer from an attempt already given up on
+        node = attempting.node
+        step = self.steps[node.id]
+        if result.ok:
+            self.store.finish_step(
+                run_id=result.run_id,
+                status=RunStatus.FINISHED,
+                end_time=_now_ms(),
+                attempts=attempting.attempt,
+                outputs=result.outputs,
+                inputs=step_inputs(node, self._upstream_outputs(node)),
+                tags=[Tag("runwright.step.attempts", str(attempting.attempt))],
+            )
+            del self._attempting[node.id]
+            self._use(node.step.options.resources, -1)
+            step.state, step.outputs = StepState.DONE, {o.name: o for o in result.outputs}
+            step.duration = time.monotonic() - attempting.started
+            self._emit(
+                StepEvent(node.id, StepState.DONE, result.run_id, attempting.attempt, step.duration)
+            )
+            self._release_children(node.id)
+            return
+        attempting.tracebacks.append(
+            f"--- attempt {attempting.attempt} ---\n{result.traceback or result.error or ''}"
+        )
+        options = node.step.options
+        if attempting.attempt <= options.retries and not self._stopping:
+            delay = options.retry_delay * options.retry_backoff ** (attempting.attempt - 1)
+            attempting.attempt += 1
+            heapq.heappush(self._retries, (time.monotonic() + delay, node.id))
+            self._emit(
+                StepEvent(
+                    node.id,
+                    StepState.PENDING,
+                    result.run_id,
+                    attempting.attempt,
+                    detail=f"retrying: {result.error}",
+                )
+            )
+            return
+        self._fail(attempting, result.error or "failed", RunStatus.FAILED)
+        if self.fail_fast:
+            self._stopping = True
+            self._kill_running()
+
+    def _fail(self, attempting: _Attempting, error: str, status: RunStatus) -> None:
+        node = attempting.node
+        step = self.steps[node.id]
+        from runwright.artifacts import ArtifactRepository
+
+        if attempting.tracebacks:
+            ArtifactRepository(attempting.run.artifact_uri).write_text(
+                "logs/traceback.txt", "\n".join(attempting.tracebacks)
+            )
+        self.store.finish_step(
+            run_id=attempting.run.run_id,
+            status=status,
+            end_time=_now_ms(),
+            attempts=attempting.attempt,
+            outputs=[],
+            inputs=step_inputs(node, self._upstream_outputs(node)),
+            tags=[
+                Tag("runwright.step.attempts", str(attempting.attempt)),
+                Tag("runwright.step.error", error[:_ERROR_TAG_LIMIT]),
+            ],
+        )
+        self._attempting.pop(node.id, None)
+        self._use(node.step.options.resources, -1)
+        step.state = StepState.FAILED if status is RunStatus.FAILED else StepState.KILLED
+        step.error, step.duration = error, time.monotonic() - attempting.started
+        self._emit(
+            StepEvent(
+                node.id, step.state, attempting.run.run_id, attempting.attempt, step.duration, error
+            )
+        )
+        for descendant in sorted(self.graph.descendants(node.id)):
+            if self.steps[descendant].state is StepState.PENDING:
+                self.steps[descendant].state = StepState.SKIPPED
+                self._emit(
+                    StepEvent(descendant, StepState.SKIPPED, None, detail=f"{node.id} failed")
+                )
+                if descendant in self._ready:
+                    self._ready.remove(descendant)
+
+    def _kill_running(self) -> None:
+        self.executor.cancel_running()
+        for attempting in list(self._attempting.values()):
+            self._fail(
+                attempting,
+                "stopped: another step failed (fail_fast) or the run was interrupted",
+                RunStatus.KILLED,
+            )
+        self._retries.clear()
+        self._ready.clear()
+
+    def _mark_done(self, node_id: str, record: StepRecord) -> None:
+        step = self.steps[node_id]
+        step.state = StepState.CACHED if record.cached_from_run_id else StepState.DONE
+        step.run_id, step.cached_from = record.run_id, record.cached_from_run_id
+        step.attempts, step.cache_reason = record.attempts, record.cache_reason
+        step.outputs = dict(record.outputs)
+        for child in self._children[node_id]:
+            self._waiting[child].discard(node_id)
+
+    def _release_children(self, node_id: str) -> None:
+        for child in self._children[node_id]:
+            waiting = self._waiting[child]
+            waiting.discard(node_id)
+            if not waiting and self.steps[child].state is StepState.PENDING and not self._stopping:
+                self._ready.append(child)
+
+    def _emit(self, event: StepEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(event)

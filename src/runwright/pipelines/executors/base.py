@@ -1,0 +1,45 @@
+"""The executor interface the driver schedules against."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
+
+from runwright.pipelines.resources import Resources
+
+if TYPE_CHECKING:
+    from runwright.pipelines.task import TaskResult, TaskSpec
+    from runwright.tracking.client import Client
+
+__all__ = ["Executor"]
+
+
+class Executor(ABC):
+    name: str
+    #: Whether the driver should hold back steps until their resources are free; an
+    #: executor with its own scheduler (Ray) takes every ready step at once.
+    limits_concurrency: bool = True
+    #: Whether attempts run in this process (and can share the driver's client).
+    in_process: bool = False
+
+    @abstractmethod
+    def start(self, client: Client) -> None:
+        """Get ready to run attempts; ``client`` is the driver's."""
+
+    @abstractmethod
+    def capacity(self) -> Resources:
+        """What may run at once when `limits_concurrency` is set."""
+
+    @abstractmethod
+    def submit(self, spec: TaskSpec, resources: Resources) -> None: ...
+
+    @abstractmethod
+    def wait(self, timeout: float | None) -> list[TaskResult]:
+        """Attempts finished since the last call; blocks up to ``timeout`` for one."""
+
+    @abstractmethod
+    def cancel_running(self) -> list[TaskResult]:
+        """Stop every running attempt (fail_fast); returns them as killed."""
+
+    @abstractmethod
+    def close(self) -> None: ...

@@ -1,0 +1,107 @@
+"""Steps in parallel on this machine, each attempt in a worker process.
+
+Worker processes come from a forkserver, so they start clean (no copies of the
+driver's threads or database connections) yet fast. A step past its timeout has its
+worker killed and replaced; a worker that dies is reported as the step's failure.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+from typing import TYPE_CHECKING, Any
+
+from runwright.pipelines.executors.base import Executor
+from runwright.pipelines.resources import Resources
+from runwright.pipelines.task import TaskResult, TaskSpec
+
+if TYPE_CHECKING:
+    from runwright.tracking.client import Client
+
+__all__ = ["LocalExecutor", "machine_memory"]
+
+
+def machine_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+class LocalExecutor(Executor):
+    name = "local"
+
+    def __init__(self, *, max_workers: int | None = None) -> None:
+        self._cpus = max(1, max_workers or os.cpu_count() or 1)
+        self._pool: Any = None
+        self._running: dict[Any, TaskSpec] = {}
+
+    def start(self, client: Client) -> None:
+        import pebble
+
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["runwright.pipelines.task"])
+        self._pool = pebble.ProcessPool(max_workers=self._cpus, context=context)
+
+    def capacity(self) -> Resources:
+        return Resources(cpus=float(self._cpus), memory=machine_memory() or None)
+
+    def submit(self, spec: TaskSpec, resources: Resources) -> None:
+        import cloudpickle
+
+        from runwright.pipelines.task import execute_pickled
+
+        future = self._pool.schedule(
+            execute_pickled, args=(cloudpickle.dumps(spec),), timeout=spec.timeout
+        )
+        self._running[future] = spec
+
+    def wait(self, timeout: float | None) -> list[TaskResult]:
+        if not self._running:
+            return []
+        done, _pending = concurrent.futures.wait(
+            list(self._running), timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED
+        )
+        return [self._outcome(future, self._running.pop(future)) for future in done]
+
+    @staticmethod
+    def _outcome(future: Any, spec: TaskSpec) -> TaskResult:
+        import pebble
+
+        failed = TaskResult(spec.node_id, spec.run.run_id, spec.attempt, ok=False)
+        try:
+            result: TaskResult = future.result()
+            return result
+        except concurrent.futures.TimeoutError:
+            failed.timed_out = True
+            failed.error = (
+                f"the step ran longer than its timeout of {spec.timeout:g} s; "
+                "its worker process was killed"
+            )
+        except pebble.ProcessExpired as exc:
+            failed.error = f"the worker process died (exit code {exc.exitcode}) running the step"
+        except concurrent.futures.CancelledError:
+            failed.error = "the step was cancelled"
+        except Exception as exc:  # e.g. a value that could not be sent to the worker
+            failed.error = f"{type(exc).__name__}: {exc}"
+        return failed
+
+    def cancel_running(self) -> list[TaskResult]:
+        cancelled = []
+        for future, spec in list(self._running.items()):
+            future.cancel()
+            cancelled.append(
+                TaskResult(spec.node_id, spec.run.run_id, spec.attempt, ok=False, error="cancelled")
+            )
+        self._running.clear()
+        return cancelled
+
+    def close(self) -> None:
+        if self._pool is not None:
+            if self._running:
+                self._pool.stop()
+            else:
+                self._pool.close()
+            self._pool.join()
+            self._pool = None

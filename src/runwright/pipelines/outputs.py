@@ -1,0 +1,101 @@
+"""Step outputs in the artifact store: written once with a content hash, read by reference.
+
+Outputs go under the producing run's ``outputs/`` folder, so they show up with the
+run's other artifacts. On a local artifact root the file is serialised in place and
+renamed into view (no copy, no half-written file); elsewhere it is written to a temp
+folder and uploaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from runwright.artifacts import ArtifactRepository, join_uri
+from runwright.entities.pipelines import OutputRef
+from runwright.pipelines.serializers import load_value, save_value
+
+__all__ = ["OUTPUTS_FOLDER", "load_output", "local_path_of", "store_outputs"]
+
+OUTPUTS_FOLDER = "outputs"
+_CHUNK = 1 << 20
+
+
+def local_path_of(uri: str) -> Path | None:
+    """The filesystem path behind a plain path or ``file://`` URI; None for remote ones."""
+    if "://" not in uri:
+        return Path(uri)
+    parts = urlsplit(uri)
+    return Path(unquote(parts.path)) if parts.scheme == "file" else None
+
+
+def _file_digest(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def store_outputs(
+    values: Mapping[str, Any], *, artifact_root: str, producer_run_id: str
+) -> list[OutputRef]:
+    """Serialise each named value into ``<artifact_root>/outputs/``; returns their refs."""
+    refs: list[OutputRef] = []
+    local_root = local_path_of(artifact_root)
+    if local_root is not None:
+        folder = local_root / OUTPUTS_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, value in values.items():
+            scratch = folder / f".partial-{uuid.uuid4().hex}"
+            scratch.mkdir()
+            try:
+                written, stored = save_value(value, scratch, name)
+                content_hash, size = _file_digest(written)
+                _fsync(written)
+                final = folder / written.name
+                os.replace(written, final)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+            refs.append(OutputRef(name, str(final), stored, content_hash, size, producer_run_id))
+        return refs
+    repository = ArtifactRepository(artifact_root)
+    with tempfile.TemporaryDirectory(prefix="runwright-outputs-") as temp_dir:
+        for name, value in values.items():
+            saved, stored = save_value(value, Path(temp_dir), name)
+            content_hash, size = _file_digest(saved)
+            repository.log_file(saved, OUTPUTS_FOLDER)
+            uri = join_uri(artifact_root, OUTPUTS_FOLDER, saved.name)
+            refs.append(OutputRef(name, uri, stored, content_hash, size, producer_run_id))
+    return refs
+
+
+def load_output(ref: OutputRef) -> Any:
+    """The value behind a ref; remote files are fetched to a temp folder first."""
+    local = local_path_of(ref.uri)
+    if local is not None:
+        return load_value(local, ref.serializer)
+    import fsspec
+
+    with tempfile.TemporaryDirectory(prefix="runwright-inputs-") as temp_dir:
+        target = Path(temp_dir) / ref.uri.rsplit("/", 1)[-1]
+        filesystem, path = fsspec.core.url_to_fs(ref.uri)
+        filesystem.get_file(path, str(target))
+        return load_value(target, ref.serializer)

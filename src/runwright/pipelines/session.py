@@ -1,0 +1,219 @@
+"""Starting and resuming pipeline runs: the records around a `Driver`."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from runwright.entities import PARENT_RUN_TAG, RunStatus, Tag
+from runwright.entities.pipelines import RUN_TYPE_TAG, StepRecord
+from runwright.errors import InvalidArgumentError
+from runwright.pipelines.executors import Executor, make_executor
+from runwright.pipelines.graph import Const
+from runwright.pipelines.planner import param_values
+
+if TYPE_CHECKING:
+    from runwright.pipelines.driver import StepEvent
+    from runwright.pipelines.pipeline import Pipeline
+    from runwright.pipelines.result import PipelineResult
+    from runwright.store.pipelines import PipelineStore
+    from runwright.tracking.client import Client
+
+__all__ = ["pipeline_store", "resume_pipeline_run", "start_pipeline_run"]
+
+PIPELINE_NAME_TAG = "runwright.pipeline"
+
+
+def pipeline_store(client: Client) -> PipelineStore:
+    from runwright.store.pipelines import PipelineStore
+
+    store = client.store
+    if not isinstance(store, PipelineStore):
+        raise InvalidArgumentError(
+            f"pipelines need a database tracking URI (a folder, sqlite:/// or postgresql://); "
+            f"{client.tracking_uri!r} is served by {type(store).__name__}, which does not keep "
+            "pipeline runs"
+        )
+    return store
+
+
+def _absolute(uri: str) -> str:
+    """Worker processes may start elsewhere (Ray's do): make a relative database path absolute."""
+    if "://" not in uri:
+        return os.path.abspath(uri)
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        return "sqlite:///" + os.path.abspath(uri[len("sqlite:///") :])
+    return uri
+
+
+def _client(tracking_uri: str | None) -> Client:
+    from runwright.tracking import fluent
+
+    if tracking_uri is None:
+        return fluent._get_client()
+    from runwright.tracking.client import Client
+
+    return Client(tracking_uri)
+
+
+def _experiment_id(client: Client, experiment: str | None) -> str:
+    from runwright.tracking import fluent
+
+    if experiment is None:
+        return fluent._current_experiment_id(None)
+    found = client.get_experiment_by_name(experiment)
+    return found.experiment_id if found is not None else client.create_experiment(experiment)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _executor(
+    executor: str | Executor, ray_address: str | None, max_workers: int | None
+) -> Executor:
+    options: dict[str, Any] = {}
+    if executor == "ray" and ray_address is not None:
+        options["address"] = ray_address
+    if executor == "local" and max_workers is not None:
+        options["max_workers"] = max_workers
+    return make_executor(executor, **options)
+
+
+def _now_ms() -> int:
+    import time
+
+    return time.time_ns() // 1_000_000
+
+
+def start_pipeline_run(
+    pipeline: Pipeline,
+    params: Mapping[str, Any],
+    *,
+    executor: str | Executor,
+    cache: bool,
+    fail_fast: bool,
+    experiment: str | None,
+    tracking_uri: str | None,
+    on_event: Callable[[StepEvent], None] | None,
+    ray_address: str | None,
+    max_workers: int | None,
+) -> PipelineResult:
+    import cloudpickle
+
+    from runwright.pipelines.driver import Driver
+    from runwright.tracking import fluent
+
+    bound = pipeline.bind(params)
+    chosen = _executor(executor, ray_address, max_workers)
+    graph = pipeline.trace(bound)
+    client = _client(tracking_uri)
+    store = pipeline_store(client)
+    tags = [
+        Tag(RUN_TYPE_TAG, "pipeline"),
+        Tag(PIPELINE_NAME_TAG, pipeline.name),
+        Tag("mlflow.runName", pipeline.name),
+        Tag("mlflow.user", _user()),
+        Tag("mlflow.source.name", sys.argv[0] if sys.argv and sys.argv[0] else "<interactive>"),
+        Tag("mlflow.source.type", "LOCAL"),
+        Tag("runwright.pipeline.executor", chosen.name),
+    ]
+    parent = fluent.active_run() if tracking_uri is None else None
+    if parent is not None:
+        tags.append(Tag(PARENT_RUN_TAG, parent.run_id))
+    shown = param_values({name: Const(value) for name, value in bound.items()})
+    run_id = store.create_pipeline_run(
+        experiment_id=_experiment_id(client, experiment),
+        run_name=pipeline.name,
+        user_id=_user(),
+        start_time=_now_ms(),
+        tags=tags,
+        params=shown,
+        pipeline_name=pipeline.name,
+        source=pipeline.source,
+        parameters_blob=cloudpickle.dumps(bound),
+        parameters=shown,
+        graph=graph.to_json(),
+        options={"cache": cache, "fail_fast": fail_fast, "executor": chosen.name},
+    )
+    driver = Driver(
+        graph,
+        pipeline_run_id=run_id,
+        client=client,
+        worker_tracking_uri=_absolute(client.tracking_uri),
+        store=store,
+        executor=chosen,
+        cache=cache,
+        fail_fast=fail_fast,
+        on_event=on_event,
+    )
+    return driver.run()
+
+
+def resume_pipeline_run(
+    run_id: str,
+    *,
+    executor: str | Executor | None = None,
+    tracking_uri: str | None = None,
+    on_event: Callable[[StepEvent], None] | None = None,
+    ray_address: str | None = None,
+    max_workers: int | None = None,
+) -> PipelineResult:
+    """Finish a failed or killed pipeline run under the same run id: steps that finished
+    keep their results; the rest run again."""
+    import cloudpickle
+
+    from runwright.pipelines.driver import Driver
+    from runwright.pipelines.loading import import_pipeline
+
+    client = _client(tracking_uri)
+    store = pipeline_store(client)
+    record = store.get_pipeline_run(run_id=run_id)
+    pipeline = import_pipeline(record.source)
+    graph = pipeline.trace(cloudpickle.loads(record.parameters_blob))
+    stored_nodes = [node["id"] for node in record.graph.get("nodes", [])]
+    if list(graph.nodes) != stored_nodes:
+        raise InvalidArgumentError(
+            f"cannot resume pipeline run {run_id}: pipeline {pipeline.name!r} now builds a "
+            "different graph than when the run started (its steps or their order changed); "
+            "start a new run instead"
+        )
+    completed: dict[str, StepRecord] = {}
+    for step in store.list_steps(pipeline_run_id=run_id):
+        if step.status == RunStatus.FINISHED.value:
+            completed[step.node_id] = step
+        elif step.status in (RunStatus.RUNNING.value, RunStatus.SCHEDULED.value):
+            store.finish_step(
+                run_id=step.run_id,
+                status=RunStatus.KILLED,
+                end_time=_now_ms(),
+                attempts=step.attempts,
+                outputs=[],
+                inputs=[],
+                tags=[Tag("runwright.step.error", "its pipeline driver stopped before it ended")],
+            )
+    options = record.options
+    chosen = _executor(executor or str(options.get("executor", "local")), ray_address, max_workers)
+    if record.status != RunStatus.FINISHED.value:
+        client.update_run(run_id, status=RunStatus.RUNNING)
+    driver = Driver(
+        graph,
+        pipeline_run_id=run_id,
+        client=client,
+        worker_tracking_uri=_absolute(client.tracking_uri),
+        store=store,
+        executor=chosen,
+        cache=bool(options.get("cache", True)),
+        fail_fast=bool(options.get("fail_fast", False)),
+        on_event=on_event,
+        completed=completed,
+    )
+    if record.status == RunStatus.FINISHED.value:
+        return driver.result(RunStatus.FINISHED)
+    return driver.run()

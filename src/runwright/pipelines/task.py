@@ -1,0 +1,217 @@
+"""One attempt of one step: what crosses to a worker and what comes back.
+
+`execute` runs wherever the executor puts it (this process, a local worker process,
+a Ray worker). It loads the inputs by reference, runs the function with the step's
+run active (so `rw.log_metric` inside the step lands there), captures stdout and
+stderr, and stores the outputs. The driver then records the result in one write.
+"""
+
+from __future__ import annotations
+
+import io
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from runwright.entities import Run, RunInfo
+from runwright.entities.pipelines import OutputRef
+from runwright.pipelines.graph import Const, Ref, Template
+from runwright.pipelines.outputs import load_output, store_outputs
+from runwright.pipelines.outputs_spec import OutputSpec
+
+if TYPE_CHECKING:
+    from runwright.tracking.client import Client
+
+__all__ = ["StepTimeoutError", "TaskResult", "TaskSpec", "execute", "execute_pickled"]
+
+LOG_FILES = {"stdout": "logs/stdout.txt", "stderr": "logs/stderr.txt"}
+
+
+class StepTimeoutError(Exception):
+    """An attempt ran past its step's timeout."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamOutputs:
+    """What one upstream node produced: its refs, and how to rebuild the whole value."""
+
+    spec: OutputSpec
+    refs: Mapping[str, OutputRef]
+
+
+@dataclass(slots=True)
+class TaskSpec:
+    node_id: str
+    run: RunInfo
+    attempt: int
+    tracking_uri: str
+    fn: Callable[..., Any]
+    output_spec: OutputSpec
+    arguments: dict[str, Template]
+    upstream: dict[str, UpstreamOutputs]
+    #: Enforced inside `execute` (inline); process executors kill the worker instead.
+    timeout: float | None = None
+    #: Echo the step's prints to this process's stdout as well as capturing them.
+    echo: bool = False
+
+
+@dataclass(slots=True)
+class TaskResult:
+    node_id: str
+    run_id: str
+    attempt: int
+    ok: bool
+    outputs: list[OutputRef] = field(default_factory=list)
+    error: str | None = None
+    traceback: str | None = None
+    timed_out: bool = False
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, echo_to: Any | None) -> None:
+        self.buffer_ = io.StringIO()
+        self.echo_to = echo_to
+
+    def write(self, text: str) -> int:
+        self.buffer_.write(text)
+        if self.echo_to is not None:
+            self.echo_to.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.echo_to is not None:
+            self.echo_to.flush()
+
+
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """SIGALRM-based timeout: works for pure-Python code in the main thread."""
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise StepTimeoutError(f"the step ran longer than its timeout of {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _resolve(template: Template, spec: TaskSpec, loaded: dict[tuple[str, str | None], Any]) -> Any:
+    if isinstance(template, Const):
+        return template.value
+    if isinstance(template, Ref):
+        key = (template.node_id, template.output)
+        if key not in loaded:
+            upstream = spec.upstream[template.node_id]
+            if template.output is not None:
+                loaded[key] = load_output(upstream.refs[template.output])
+            else:
+                loaded[key] = upstream.spec.join(
+                    {name: load_output(ref) for name, ref in upstream.refs.items()}
+                )
+        return loaded[key]
+    values = [(key, _resolve(item, spec, loaded)) for key, item in template.items]
+    if template.kind == "dict":
+        return dict(values)
+    items = [value for _key, value in values]
+    return tuple(items) if template.kind == "tuple" else items
+
+
+def _call(spec: TaskSpec) -> Any:
+    import inspect
+
+    loaded: dict[tuple[str, str | None], Any] = {}
+    arguments = {name: _resolve(t, spec, loaded) for name, t in spec.arguments.items()}
+    signature = inspect.signature(spec.fn)
+    bound = inspect.BoundArguments(signature, arguments)  # type: ignore[arg-type,unused-ignore]
+    return spec.fn(*bound.args, **bound.kwargs)
+
+
+def _save_logs(artifact_root: str, captured: Mapping[str, str]) -> None:
+    from runwright.artifacts import ArtifactRepository
+
+    texts = {name: text for name, text in captured.items() if text}
+    if texts:
+        repository = ArtifactRepository(artifact_root)
+        for name, text in texts.items():
+            repository.write_text(LOG_FILES[name], text)
+
+
+def _user_traceback(exc: BaseException) -> str:
+    """The traceback from the step function down, without Runwright's own frames."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_globals.get("__name__", "").startswith("runwright."):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+_clients: dict[str, Client] = {}
+
+
+def _client_for(uri: str) -> Client:
+    client = _clients.get(uri)
+    if client is None:
+        from runwright.tracking.client import Client
+
+        client = _clients[uri] = Client(uri)
+    return client
+
+
+def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
+    """Run one attempt; never raises for a failure of the step itself."""
+    from runwright.tracking.fluent import attached_run
+
+    client = client or _client_for(spec.tracking_uri)
+    stdout = _Tee(sys.stdout if spec.echo else None)
+    stderr = _Tee(sys.stderr if spec.echo else None)
+    result = TaskResult(spec.node_id, spec.run.run_id, spec.attempt, ok=False)
+    try:
+        with (
+            attached_run(Run(info=spec.run), client),
+            redirect_stdout(stdout),
+            redirect_stderr(stderr),
+        ):
+            try:
+                with _deadline(spec.timeout):
+                    value = _call(spec)
+                parts = spec.output_spec.split(value)
+                result.outputs = store_outputs(
+                    parts, artifact_root=spec.run.artifact_uri, producer_run_id=spec.run.run_id
+                )
+                result.ok = True
+            finally:
+                client.flush()
+    except StepTimeoutError as exc:
+        result.error, result.timed_out = str(exc), True
+        result.traceback = _user_traceback(exc)
+    except Exception as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+        result.traceback = _user_traceback(exc)
+    try:
+        _save_logs(
+            spec.run.artifact_uri,
+            {"stdout": stdout.buffer_.getvalue(), "stderr": stderr.buffer_.getvalue()},
+        )
+    except Exception as exc:  # the step's result matters more than its logs
+        print(f"runwright: could not store the logs of {spec.node_id}: {exc}", file=sys.stderr)
+    return result
+
+
+def execute_pickled(blob: bytes) -> TaskResult:
+    """Worker entry point: the spec arrives cloudpickled so functions defined in a
+    script or a file loaded by path travel by value."""
+    import cloudpickle
+
+    spec: TaskSpec = cloudpickle.loads(blob)
+    return execute(spec)

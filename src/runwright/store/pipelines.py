@@ -1,0 +1,133 @@
+"""The pipeline store: pipeline runs, step runs, their outputs and lineage.
+
+Each step run is an ordinary tracking run plus a `StepRecord`; the methods here write
+both in one transaction, so a pipeline killed at any moment leaves every step either
+recorded whole or not at all, and `resume` can trust what it finds.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runwright.entities import RunInfo, RunStatus, Tag
+from runwright.entities.pipelines import (
+    CacheStatus,
+    LineageEdge,
+    OutputRef,
+    PipelineRunRecord,
+    StepInput,
+    StepRecord,
+)
+
+__all__ = ["PipelineStore"]
+
+
+class PipelineStore(ABC):
+    @abstractmethod
+    def create_pipeline_run(
+        self,
+        *,
+        experiment_id: str,
+        run_name: str,
+        user_id: str,
+        start_time: int,
+        tags: Sequence[Tag],
+        params: Mapping[str, str],
+        pipeline_name: str,
+        source: Mapping[str, str],
+        parameters_blob: bytes,
+        parameters: Mapping[str, Any],
+        graph: Mapping[str, Any],
+        options: Mapping[str, Any],
+    ) -> str:
+        """Create the pipeline's tracking run (RUNNING) with its record; returns its id."""
+
+    @abstractmethod
+    def get_pipeline_run(self, *, run_id: str) -> PipelineRunRecord: ...
+
+    @abstractmethod
+    def list_pipeline_runs(
+        self, *, pipeline_name: str | None = None, max_results: int = 100
+    ) -> list[PipelineRunRecord]:
+        """Newest first."""
+
+    @abstractmethod
+    def start_step(
+        self,
+        *,
+        pipeline_run_id: str,
+        run_name: str,
+        start_time: int,
+        tags: Sequence[Tag],
+        params: Mapping[str, str],
+        node_id: str,
+        step_name: str,
+        cache_key: str | None,
+        cache_status: CacheStatus,
+        cache_reason: str,
+        cache_components: Mapping[str, Any],
+    ) -> RunInfo:
+        """Create a RUNNING step run nested in the pipeline run."""
+
+    @abstractmethod
+    def finish_step(
+        self,
+        *,
+        run_id: str,
+        status: RunStatus,
+        end_time: int,
+        attempts: int,
+        outputs: Sequence[OutputRef],
+        inputs: Sequence[StepInput],
+        tags: Sequence[Tag],
+    ) -> None:
+        """End a step run and record what it read and wrote, all at once."""
+
+    @abstractmethod
+    def record_cached_step(
+        self,
+        *,
+        pipeline_run_id: str,
+        run_name: str,
+        time: int,
+        tags: Sequence[Tag],
+        params: Mapping[str, str],
+        node_id: str,
+        step_name: str,
+        cache_key: str,
+        cache_reason: str,
+        cache_components: Mapping[str, Any],
+        cached_from: StepRecord,
+        inputs: Sequence[StepInput],
+    ) -> str:
+        """A FINISHED step run that reuses ``cached_from``'s outputs; returns its id."""
+
+    @abstractmethod
+    def find_cached_step(self, *, cache_key: str) -> StepRecord | None:
+        """The newest step run that computed (not reused) outputs under this key."""
+
+    @abstractmethod
+    def previous_step(
+        self, *, pipeline_name: str, node_id: str, before_pipeline_run_id: str
+    ) -> StepRecord | None:
+        """The newest finished run of this node in another run of the pipeline: what a
+        cache miss is explained against."""
+
+    @abstractmethod
+    def list_steps(self, *, pipeline_run_id: str) -> list[StepRecord]:
+        """Every step run of a pipeline run, oldest first (a retried node appears again)."""
+
+    @abstractmethod
+    def get_step(self, *, run_id: str) -> StepRecord: ...
+
+    @abstractmethod
+    def lineage_edges(
+        self,
+        *,
+        producer_run_ids: Sequence[str] = (),
+        consumer_run_ids: Sequence[str] = (),
+        content_hashes: Sequence[str] = (),
+    ) -> list[LineageEdge]:
+        """Edges touching any of the given producers, consumers or artifacts."""

@@ -1,0 +1,438 @@
+"""Pipeline and step runs in the SQL store; one transaction per step transition."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from runwright.entities import PARENT_RUN_TAG, LifecycleStage, RunInfo, RunStatus, Tag
+from runwright.entities.pipelines import (
+    CacheStatus,
+    LineageEdge,
+    OutputRef,
+    PipelineRunRecord,
+    StepInput,
+    StepRecord,
+)
+from runwright.errors import NotFoundError
+from runwright.store.sql.database import Database
+from runwright.store.sql.dialect import upsert
+from runwright.store.sql.runs import add_run_row, require_run
+from runwright.store.sql.schema import (
+    ParamRow,
+    PipelineRunRow,
+    PipelineStepRow,
+    RunRow,
+    StepInputRow,
+    StepOutputRow,
+    TagRow,
+)
+
+__all__ = ["SqlPipelines"]
+
+
+def _params(session: Session, run_id: str, params: Mapping[str, str]) -> None:
+    session.add_all(ParamRow(run_id=run_id, key=k, value=v) for k, v in params.items())
+
+
+def _add_outputs(session: Session, run_id: str, outputs: Sequence[OutputRef]) -> None:
+    session.add_all(
+        StepOutputRow(
+            run_id=run_id,
+            name=o.name,
+            uri=o.uri,
+            serializer=o.serializer,
+            content_hash=o.content_hash,
+            size=o.size,
+            producer_run_id=o.producer_run_id,
+        )
+        for o in outputs
+    )
+
+
+def _add_inputs(session: Session, run_id: str, inputs: Sequence[StepInput]) -> None:
+    session.add_all(
+        StepInputRow(
+            run_id=run_id,
+            arg=i.arg,
+            position=i.position,
+            content_hash=i.content_hash,
+            producer_run_id=i.producer_run_id,
+            output_name=i.output_name,
+        )
+        for i in inputs
+    )
+
+
+def _record(run: RunRow, parent: PipelineRunRow) -> PipelineRunRecord:
+    return PipelineRunRecord(
+        run_id=run.run_id,
+        pipeline_name=parent.pipeline_name,
+        source=json.loads(parent.source),
+        parameters_blob=parent.parameters_blob,
+        parameters=json.loads(parent.parameters),
+        graph=json.loads(parent.graph),
+        options=json.loads(parent.options),
+        status=run.status,
+        start_time=run.start_time,
+        end_time=run.end_time,
+    )
+
+
+def _load_steps(
+    session: Session, query: Select[PipelineStepRow, RunRow]
+) -> list[StepRecord]:
+    rows = session.execute(query).all()
+    run_ids = [step.run_id for step, _run in rows]
+    outputs: dict[str, dict[str, OutputRef]] = {run_id: {} for run_id in run_ids}
+    inputs: dict[str, list[StepInput]] = {run_id: [] for run_id in run_ids}
+    if run_ids:
+        for out in session.scalars(select(StepOutputRow).where(StepOutputRow.run_id.in_(run_ids))):
+            outputs[out.run_id][out.name] = OutputRef(
+                name=out.name,
+                uri=out.uri,
+                serializer=out.serializer,
+                content_hash=out.content_hash,
+                size=out.size,
+                producer_run_id=out.producer_run_id,
+            )
+        for inp in session.scalars(
+            select(StepInputRow)
+            .where(StepInputRow.run_id.in_(run_ids))
+            .order_by(StepInputRow.arg, StepInputRow.position)
+        ):
+            inputs[inp.run_id].append(
+                StepInput(
+                    arg=inp.arg,
+                    position=inp.position,
+                    content_hash=inp.content_hash,
+                    producer_run_id=inp.producer_run_id,
+                    output_name=inp.output_name,
+                )
+            )
+    return [
+        StepRecord(
+            run_id=step.run_id,
+            pipeline_run_id=step.pipeline_run_id,
+            pipeline_name=step.pipeline_name,
+            node_id=step.node_id,
+            step_name=step.step_name,
+            status=run.status,
+            start_time=run.start_time,
+            end_time=run.end_time,
+            attempts=step.attempts,
+            cache_key=step.cache_key,
+            cache_status=CacheStatus(step.cache_status),
+            cache_reason=step.cache_reason,
+            cached_from_run_id=step.cached_from_run_id,
+            cache_components=json.loads(step.cache_components),
+            outputs=outputs[step.run_id],
+            inputs=tuple(inputs[step.run_id]),
+        )
+        for step, run in rows
+    ]
+
+
+def _steps() -> Select[PipelineStepRow, RunRow]:
+    return select(PipelineStepRow, RunRow).join(RunRow, RunRow.run_id == PipelineStepRow.run_id)
+
+
+class SqlPipelines:
+    _db: Database
+
+    def create_pipeline_run(
+        self,
+        *,
+        experiment_id: str,
+        run_name: str,
+        user_id: str,
+        start_time: int,
+        tags: Sequence[Tag],
+        params: Mapping[str, str],
+        pipeline_name: str,
+        source: Mapping[str, str],
+        parameters_blob: bytes,
+        parameters: Mapping[str, Any],
+        graph: Mapping[str, Any],
+        options: Mapping[str, Any],
+    ) -> str:
+        run_id = uuid.uuid4().hex
+
+        def work(session: Session) -> str:
+            add_run_row(
+                session,
+                run_id=run_id,
+                experiment_id=experiment_id,
+                run_name=run_name,
+                user_id=user_id,
+                start_time=start_time,
+                tags=tags,
+            )
+            _params(session, run_id, params)
+            session.add(
+                PipelineRunRow(
+                    run_id=run_id,
+                    pipeline_name=pipeline_name,
+                    source=json.dumps(dict(source)),
+                    parameters_blob=parameters_blob,
+                    parameters=json.dumps(dict(parameters)),
+                    graph=json.dumps(dict(graph)),
+                    options=json.dumps(dict(options)),
+                )
+            )
+            return run_id
+
+        return self._db.run_write(work)
+
+    def get_pipeline_run(self, *, run_id: str) -> PipelineRunRecord:
+        with self._db.read() as session:
+            found = session.execute(
+                select(RunRow, PipelineRunRow)
+                .join(PipelineRunRow, PipelineRunRow.run_id == RunRow.run_id)
+                .where(RunRow.run_id == run_id)
+            ).first()
+        if found is None:
+            raise NotFoundError(f"no pipeline run with id {run_id!r}")
+        return _record(*found)
+
+    def list_pipeline_runs(
+        self, *, pipeline_name: str | None = None, max_results: int = 100
+    ) -> list[PipelineRunRecord]:
+        query = (
+            select(RunRow, PipelineRunRow)
+            .join(PipelineRunRow, PipelineRunRow.run_id == RunRow.run_id)
+            .where(RunRow.lifecycle_stage == LifecycleStage.ACTIVE.value)
+            .order_by(RunRow.start_time.desc(), RunRow.run_id)
+            .limit(max_results)
+        )
+        if pipeline_name is not None:
+            query = query.where(PipelineRunRow.pipeline_name == pipeline_name)
+        with self._db.read() as session:
+            return [_record(run, parent) for run, parent in session.execute(query)]
+
+    def start_step(
+        self,
+        *,
+        pipeline_run_id: str,
+        run_name: str,
+        start_time: int,
+        tags: Sequence[Tag],
+        params: Mapping[str, str],
+        node_id: str,
+        step_name: str,
+        cache_key: str | None,
+        cache_status: CacheStatus,
+        cache_reason: str,
+        cache_components: Mapping[str, Any],
+    ) -> RunInfo:
+        run_id = uuid.uuid4().hex
+
+        def work(session: Session) -> RunInfo:
+            parent = require_run(session, pipeline_run_id)
+            pipeline = session.get(PipelineRunRow, pipeline_run_id)
+            if pipeline is None:
+                raise NotFoundError(f"no pipeline run with id {pipeline_run_id!r}")
+            row = add_run_row(
+                session,
+                run_id=run_id,
+                experiment_id=str(parent.experiment_id),
+                run_name=run_name,
+                user_id=parent.user_id,
+                start_time=start_time,
+                tags=[*tags, Tag(PARENT_RUN_TAG, pipeline_run_id)],
+            )
+            _params(session, run_id, params)
+            session.add(
+                PipelineStepRow(
+                    run_id=run_id,
+                    pipeline_run_id=pipeline_run_id,
+                    pipeline_name=pipeline.pipeline_name,
+                    node_id=node_id,
+                    step_name=step_name,
+                    attempts=0,
+                    cache_key=cache_key,
+                    cache_status=cache_status.value,
+                    cache_reason=cache_reason,
+                    cache_components=json.dumps(dict(cache_components)),
+                    cached_from_run_id=None,
+                )
+            )
+            session.flush()
+            return row.to_info()
+
+        return self._db.run_write(work)
+
+    def finish_step(
+        self,
+        *,
+        run_id: str,
+        status: RunStatus,
+        end_time: int,
+        attempts: int,
+        outputs: Sequence[OutputRef],
+        inputs: Sequence[StepInput],
+        tags: Sequence[Tag],
+    ) -> None:
+        def work(session: Session) -> None:
+            run = require_run(session, run_id)
+            step = session.get(PipelineStepRow, run_id)
+            if step is None:
+                raise NotFoundError(f"run {run_id} is not a pipeline step")
+            run.status = status.value
+            run.end_time = end_time
+            step.attempts = attempts
+            _add_outputs(session, run_id, outputs)
+            _add_inputs(session, run_id, inputs)
+            if tags:
+                session.execute(
+                    upsert(self._db.dialect, TagRow, keys=("run_id", "key"), update=("value",)),
+                    [{"run_id": run_id, "key": t.key, "value": t.value} for t in tags],
+                )
+
+        self._db.run_write(work)
+
+    def record_cached_step(
+        self,
+        *,
+        pipeline_run_id: str,
+        run_name: str,
+        time: int,
+        tags: Sequence[Tag],
+        params: Mapping[str, str],
+        node_id: str,
+        step_name: str,
+        cache_key: str,
+        cache_reason: str,
+        cache_components: Mapping[str, Any],
+        cached_from: StepRecord,
+        inputs: Sequence[StepInput],
+    ) -> str:
+        run_id = uuid.uuid4().hex
+
+        def work(session: Session) -> str:
+            parent = require_run(session, pipeline_run_id)
+            pipeline = session.get(PipelineRunRow, pipeline_run_id)
+            if pipeline is None:
+                raise NotFoundError(f"no pipeline run with id {pipeline_run_id!r}")
+            row = add_run_row(
+                session,
+                run_id=run_id,
+                experiment_id=str(parent.experiment_id),
+                run_name=run_name,
+                user_id=parent.user_id,
+                start_time=time,
+                tags=[*tags, Tag(PARENT_RUN_TAG, pipeline_run_id)],
+            )
+            row.status = RunStatus.FINISHED.value
+            row.end_time = time
+            _params(session, run_id, params)
+            session.add(
+                PipelineStepRow(
+                    run_id=run_id,
+                    pipeline_run_id=pipeline_run_id,
+                    pipeline_name=pipeline.pipeline_name,
+                    node_id=node_id,
+                    step_name=step_name,
+                    attempts=0,
+                    cache_key=cache_key,
+                    cache_status=CacheStatus.HIT.value,
+                    cache_reason=cache_reason,
+                    cache_components=json.dumps(dict(cache_components)),
+                    cached_from_run_id=cached_from.run_id,
+                )
+            )
+            _add_outputs(session, run_id, list(cached_from.outputs.values()))
+            _add_inputs(session, run_id, inputs)
+            return run_id
+
+        return self._db.run_write(work)
+
+    def find_cached_step(self, *, cache_key: str) -> StepRecord | None:
+        query = (
+            _steps()
+            .where(
+                PipelineStepRow.cache_key == cache_key,
+                PipelineStepRow.cached_from_run_id.is_(None),
+                RunRow.status == RunStatus.FINISHED.value,
+                RunRow.lifecycle_stage == LifecycleStage.ACTIVE.value,
+            )
+            .order_by(RunRow.end_time.desc())
+            .limit(1)
+        )
+        with self._db.read() as session:
+            found = _load_steps(session, query)
+        return found[0] if found else None
+
+    def previous_step(
+        self, *, pipeline_name: str, node_id: str, before_pipeline_run_id: str
+    ) -> StepRecord | None:
+        query = (
+            _steps()
+            .where(
+                PipelineStepRow.pipeline_name == pipeline_name,
+                PipelineStepRow.node_id == node_id,
+                PipelineStepRow.pipeline_run_id != before_pipeline_run_id,
+                RunRow.status == RunStatus.FINISHED.value,
+                RunRow.lifecycle_stage == LifecycleStage.ACTIVE.value,
+            )
+            .order_by(RunRow.start_time.desc())
+            .limit(1)
+        )
+        with self._db.read() as session:
+            found = _load_steps(session, query)
+        return found[0] if found else None
+
+    def list_steps(self, *, pipeline_run_id: str) -> list[StepRecord]:
+        query = (
+            _steps()
+            .where(PipelineStepRow.pipeline_run_id == pipeline_run_id)
+            .order_by(RunRow.start_time, RunRow.run_id)
+        )
+        with self._db.read() as session:
+            return _load_steps(session, query)
+
+    def get_step(self, *, run_id: str) -> StepRecord:
+        with self._db.read() as session:
+            found = _load_steps(session, _steps().where(PipelineStepRow.run_id == run_id))
+        if not found:
+            raise NotFoundError(f"run {run_id!r} is not a pipeline step run")
+        return found[0]
+
+    def lineage_edges(
+        self,
+        *,
+        producer_run_ids: Sequence[str] = (),
+        consumer_run_ids: Sequence[str] = (),
+        content_hashes: Sequence[str] = (),
+    ) -> list[LineageEdge]:
+        conditions = []
+        if producer_run_ids:
+            conditions.append(StepInputRow.producer_run_id.in_(list(producer_run_ids)))
+        if consumer_run_ids:
+            conditions.append(StepInputRow.run_id.in_(list(consumer_run_ids)))
+        if content_hashes:
+            conditions.append(StepInputRow.content_hash.in_(list(content_hashes)))
+        if not conditions:
+            return []
+        with self._db.read() as session:
+            rows = session.scalars(
+                select(StepInputRow)
+                .join(RunRow, RunRow.run_id == StepInputRow.run_id)
+                .where(or_(*conditions), RunRow.lifecycle_stage == LifecycleStage.ACTIVE.value)
+                .order_by(StepInputRow.run_id, StepInputRow.arg, StepInputRow.position)
+            ).all()
+        return [
+            LineageEdge(
+                producer_run_id=r.producer_run_id,
+                output_name=r.output_name,
+                content_hash=r.content_hash,
+                consumer_run_id=r.run_id,
+                arg=r.arg,
+            )
+            for r in rows
+        ]
