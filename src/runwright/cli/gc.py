@@ -1,4 +1,4 @@
-"""`runwright gc`: permanently remove deleted runs and experiments."""
+"""`runwright gc`: permanently remove deleted runs, logged models and experiments."""
 
 from __future__ import annotations
 
@@ -39,9 +39,13 @@ def gc_command(
         list[str] | None,
         typer.Option("--experiment-id", help="Purge this deleted experiment (repeatable)."),
     ] = None,
+    model_id: Annotated[
+        list[str] | None,
+        typer.Option("--model-id", help="Purge this deleted logged model (repeatable)."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
 ) -> None:
-    """Permanently remove deleted runs and experiments, artifacts included."""
+    """Permanently remove deleted runs, logged models and experiments, artifacts included."""
     from runwright.tracking.gc import collect_garbage
 
     report = collect_garbage(
@@ -49,13 +53,17 @@ def gc_command(
         older_than_seconds=None if older_than is None else parse_age(older_than),
         run_ids=run_id or [],
         experiment_ids=experiment_id or [],
+        model_ids=model_id or [],
         dry_run=dry_run,
     )
     verb = "Would purge" if dry_run else "Purged"
     console.print(
-        f"{verb} {len(report.run_ids)} run(s) and {len(report.experiment_ids)} experiment(s)"
+        f"{verb} {len(report.run_ids)} run(s), {len(report.model_ids)} logged model(s) "
+        f"and {len(report.experiment_ids)} experiment(s)"
     )
     for rid in report.run_ids:
         console.print(f"  run {rid}")
+    for mid in report.model_ids:
+        console.print(f"  logged model {mid}")
     for eid in report.experiment_ids:
         console.print(f"  experiment {eid}")

@@ -3,12 +3,17 @@
 Field names are MLflow's (service.proto: CreateLoggedModel, FinalizeLoggedModel,
 SearchLoggedModels, LogOutputs...). Statuses travel as the proto enum names
 (`LOGGED_MODEL_READY`); requests may also give the number or the short name.
+
+Two additions MLflow's messages do not have, which its client ignores: the model's
+`lifecycle_stage` in `info` (a deleted model is only returned when asked for), and
+`LogLoggedModelMetrics`, the body of Runwright's endpoint for metrics logged on a model
+without going through a run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -21,12 +26,13 @@ from runwright.entities import (
     LoggedModelStatus,
 )
 from runwright.server.rendering import number
-from runwright.server.schemas import KeyValue
+from runwright.server.schemas import Double, Int64, KeyValue, Millis, Text
 
 __all__ = [
     "CreateLoggedModel",
     "FinalizeLoggedModel",
     "ListLoggedModelArtifacts",
+    "LogLoggedModelMetrics",
     "LogLoggedModelParams",
     "LogOutputs",
     "SearchLoggedModels",
@@ -86,6 +92,37 @@ class SetLoggedModelTags(_Request):
 
 class LogLoggedModelParams(_Request):
     params: list[KeyValue] = Field(default_factory=list)
+
+
+class _MetricIn(_Request):
+    key: Text
+    value: Double
+    timestamp: Millis
+    step: Int64 = 0
+    # The widths of the store's columns (and MLflow's): longer values are refused here,
+    # not by the database.
+    run_id: Annotated[Text, Field(max_length=32)] | None = None
+    dataset_name: Annotated[Text, Field(max_length=500)] | None = None
+    dataset_digest: Annotated[Text, Field(max_length=36)] | None = None
+
+
+class LogLoggedModelMetrics(_Request):
+    model_id: str
+    metrics: list[_MetricIn] = Field(default_factory=list)
+
+    def metric_entities(self) -> list[LoggedModelMetric]:
+        return [
+            LoggedModelMetric(
+                key=m.key,
+                value=m.value,
+                timestamp=m.timestamp,
+                step=m.step,
+                run_id=m.run_id or None,
+                dataset_name=m.dataset_name or None,
+                dataset_digest=m.dataset_digest or None,
+            )
+            for m in self.metrics
+        ]
 
 
 class _DatasetIn(_Request):
@@ -175,6 +212,7 @@ def logged_model_json(model: LoggedModel) -> dict[str, Any]:
         "last_updated_timestamp_ms": model.last_updated_timestamp,
         "artifact_uri": model.artifact_location,
         "status": STATUS_NAMES[model.status],
+        "lifecycle_stage": model.lifecycle_stage.value,
         "tags": _pairs(model.tags),
     }
     optional = {

@@ -94,6 +94,16 @@ class LoggedModelStore(ABC):
         with such a metric match."""
 
     @abstractmethod
+    def list_deleted_logged_models(self, *, deleted_before: int | None) -> list[LoggedModel]:
+        """Models in the deleted stage (deleted before the given time, in ms), for garbage
+        collection; a deleted model's `last_updated_timestamp` is its deletion time."""
+
+    @abstractmethod
+    def purge_logged_models(self, *, model_ids: Sequence[str]) -> None:
+        """Permanently remove models with their tags, params, metrics and the run outputs
+        that point at them; unknown ids are skipped. Their files are the caller's."""
+
+    @abstractmethod
     def log_outputs(self, *, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         """Record models as outputs of a run; logging the same (model, step) again is a
         no-op. The run must be active and the models must exist."""

@@ -1,8 +1,9 @@
-"""Permanent removal of deleted runs and experiments, with their artifacts.
+"""Permanent removal of deleted runs, logged models and experiments, with their artifacts.
 
-Artifacts are removed before rows: a crash in between leaves a deleted run whose
-artifacts are gone, which the next `gc` finishes; never rows that point nowhere
-while still visible.
+Artifacts are removed before rows: a crash in between leaves a deleted run (or model)
+whose artifacts are gone, which the next `gc` finishes; never rows that point nowhere
+while still visible. Purging an experiment takes its logged models with it, deleted
+or not.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from runwright.entities import LifecycleStage, RunInfo, ViewType
+from runwright.entities import LifecycleStage, LoggedModel, RunInfo, ViewType
 from runwright.errors import InvalidArgumentError
+from runwright.store.logged_models import LoggedModelStore
 from runwright.tracking.client import Client
+from runwright.tracking.logged_models import LoggedModels
 
 __all__ = ["GcReport", "collect_garbage"]
 
@@ -22,6 +25,7 @@ __all__ = ["GcReport", "collect_garbage"]
 class GcReport:
     run_ids: list[str] = field(default_factory=list)
     experiment_ids: list[str] = field(default_factory=list)
+    model_ids: list[str] = field(default_factory=list)
 
 
 def collect_garbage(
@@ -30,22 +34,33 @@ def collect_garbage(
     older_than_seconds: float | None = None,
     run_ids: Sequence[str] = (),
     experiment_ids: Sequence[str] = (),
+    model_ids: Sequence[str] = (),
     dry_run: bool = False,
 ) -> GcReport:
-    """Purge deleted runs and experiments: the named ones, or all deleted long enough ago."""
+    """Purge deleted runs, logged models and experiments: the named ones, or all deleted
+    long enough ago (logged models only on a store that keeps them)."""
     cutoff = None
     if older_than_seconds is not None:
         cutoff = time.time_ns() // 1_000_000 - int(older_than_seconds * 1000)
-    everything = not run_ids and not experiment_ids
+    everything = not run_ids and not experiment_ids and not model_ids
     runs = _runs_to_purge(client, run_ids, cutoff, everything)
+    models = _models_to_purge(client, model_ids, cutoff, everything)
     experiments = _experiments_to_purge(client, experiment_ids, cutoff, everything)
-    report = GcReport(run_ids=[r.run_id for r in runs], experiment_ids=[e for e in experiments])
+    report = GcReport(
+        run_ids=[r.run_id for r in runs],
+        experiment_ids=list(experiments),
+        model_ids=[m.model_id for m in models],
+    )
     if dry_run:
         return report
     if runs:
         for info in runs:
-            _delete_run_artifacts(client, info)
+            _delete_artifact_root(client, info.artifact_uri, info.run_id)
         client.store.purge_runs(run_ids=report.run_ids)
+    if models:
+        for model in models:
+            _delete_artifact_root(client, model.artifact_location, model.model_id)
+        LoggedModels(client).store.purge_logged_models(model_ids=report.model_ids)
     for experiment_id in experiments:
         _purge_experiment(client, experiment_id)
     return report
@@ -63,6 +78,25 @@ def _runs_to_purge(
             chosen.append(info)
         return chosen
     return client.store.list_deleted_runs(deleted_before=cutoff)
+
+
+def _models_to_purge(
+    client: Client, model_ids: Sequence[str], cutoff: int | None, everything: bool
+) -> list[LoggedModel]:
+    if not everything:
+        models = LoggedModels(client)
+        chosen = []
+        for model_id in model_ids:
+            model = models.get_logged_model(model_id, allow_deleted=True)
+            if model.lifecycle_stage is not LifecycleStage.DELETED:
+                raise InvalidArgumentError(
+                    f"logged model {model_id} is not deleted; delete it first"
+                )
+            chosen.append(model)
+        return chosen
+    if not isinstance(client.store, LoggedModelStore):
+        return []
+    return client.store.list_deleted_logged_models(deleted_before=cutoff)
 
 
 def _experiments_to_purge(
@@ -93,7 +127,7 @@ def _purge_experiment(client: Client, experiment_id: str) -> None:
     while True:
         page = client.search_runs([experiment_id], None, ViewType.ALL, 1000, None, token)
         for run in page:
-            _delete_run_artifacts(client, run.info)
+            _delete_artifact_root(client, run.info.artifact_uri, run.info.run_id)
         token = page.token
         if not token:
             break
@@ -102,12 +136,13 @@ def _purge_experiment(client: Client, experiment_id: str) -> None:
     client.store.purge_experiment(experiment_id=experiment_id)
 
 
-def _delete_run_artifacts(client: Client, info: RunInfo) -> None:
-    """Remove the run's artifacts, and the run's own folder when it has the default
-    layout (<experiment location>/<run id>/artifacts), so nothing empty is left."""
-    root = info.artifact_uri.rstrip("/")
+def _delete_artifact_root(client: Client, root_uri: str, owner_id: str) -> None:
+    """Remove a run's or a model's artifacts, and its own folder when it has the default
+    layout (`<experiment location>/<run id>/artifacts`, `.../models/<model id>/artifacts`),
+    so nothing empty is left of it."""
+    root = root_uri.rstrip("/")
     parent, _, leaf = root.rpartition("/")
-    if leaf == "artifacts" and parent.endswith("/" + info.run_id):
+    if leaf == "artifacts" and parent.endswith("/" + owner_id):
         client.store.artifact_repository(parent).delete()
     else:
         client.store.artifact_repository(root).delete()

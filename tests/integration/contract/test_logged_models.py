@@ -1,4 +1,4 @@
-"""Logged models through the LoggedModels service, on every store that keeps them."""
+"""Logged models through the LoggedModels service, on every store."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from runwright.entities import (
     LoggedModelStatus,
 )
 from runwright.errors import FilterSyntaxError
-from runwright.store.logged_models import LoggedModelStore
 from runwright.tracking.client import Client
 from runwright.tracking.gc import collect_garbage
 from runwright.tracking.logged_models import LoggedModels
@@ -26,8 +25,6 @@ from runwright.tracking.logged_models import LoggedModels
 
 @pytest.fixture
 def models(client: Client) -> LoggedModels:
-    if not isinstance(client.store, LoggedModelStore):
-        pytest.skip(f"{type(client.store).__name__} does not keep logged models yet")
     return LoggedModels(client)
 
 

@@ -1,4 +1,5 @@
-"""`runwright gc`: permanent removal of deleted runs, with their artifacts."""
+"""`runwright gc`: permanent removal of deleted runs, logged models and experiments,
+with their artifacts."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from runwright.entities import LifecycleStage
+from runwright.entities import LifecycleStage, LoggedModel
+from runwright.errors import NotFoundError
 from runwright.tracking.client import Client
+from runwright.tracking.logged_models import LoggedModels
 from tests.unit.cli.helpers import Invoke, error_line, log_run, succeeded
 
 
@@ -29,7 +32,10 @@ def artifact_folder(client: Client, run_id: str) -> Path:
 def test_gc_purges_a_deleted_run(cli: Invoke, deleted: str) -> None:
     out = succeeded(cli("gc"))
 
-    assert out.splitlines() == ["Purged 1 run(s) and 0 experiment(s)", f"  run {deleted}"]
+    assert out.splitlines() == [
+        "Purged 1 run(s), 0 logged model(s) and 0 experiment(s)",
+        f"  run {deleted}",
+    ]
     assert "no run" in error_line(cli("runs", "show", deleted))
 
 
@@ -59,7 +65,10 @@ def test_dry_run_says_what_would_go_and_changes_nothing(
 
     out = succeeded(cli("gc", "--dry-run"))
 
-    assert out.splitlines() == ["Would purge 1 run(s) and 0 experiment(s)", f"  run {deleted}"]
+    assert out.splitlines() == [
+        "Would purge 1 run(s), 0 logged model(s) and 0 experiment(s)",
+        f"  run {deleted}",
+    ]
     assert tracking.get_run(deleted).info.lifecycle_stage is LifecycleStage.DELETED
     assert (folder / "notes.txt").is_file()
 
@@ -69,7 +78,7 @@ def test_older_than_keeps_a_run_deleted_just_now(
 ) -> None:
     out = succeeded(cli("gc", "--older-than", "30d"))
 
-    assert out.splitlines() == ["Purged 0 run(s) and 0 experiment(s)"]
+    assert out.splitlines() == ["Purged 0 run(s), 0 logged model(s) and 0 experiment(s)"]
     assert tracking.get_run(deleted).info.lifecycle_stage is LifecycleStage.DELETED
 
 
@@ -109,3 +118,52 @@ def test_gc_purges_a_deleted_experiment_with_its_runs(cli: Invoke, tracking: Cli
     assert f"  experiment {experiment_id}" in out.splitlines()
     assert "no run" in error_line(cli("runs", "show", run_id))
     assert tracking.get_experiment_by_name("churn") is None
+
+
+@pytest.fixture
+def deleted_model(tracking: Client, tmp_path: Path) -> LoggedModel:
+    """A logged model with a file, deleted just now."""
+    models = LoggedModels(tracking)
+    model = models.create_logged_model("0", "clf")
+    local = tmp_path / "model"
+    local.mkdir()
+    (local / "MLmodel").write_text("flavors: {}\n")
+    models.log_artifacts(model.model_id, local)
+    models.delete_logged_model(model.model_id)
+    return model
+
+
+def test_gc_purges_a_deleted_logged_model_with_its_files(
+    cli: Invoke, tracking: Client, deleted_model: LoggedModel
+) -> None:
+    folder = Path(deleted_model.artifact_location)
+    assert (folder / "MLmodel").is_file()
+
+    out = succeeded(cli("gc"))
+
+    assert out.splitlines() == [
+        "Purged 0 run(s), 1 logged model(s) and 0 experiment(s)",
+        f"  logged model {deleted_model.model_id}",
+    ]
+    # The model's own folder (<root>/models/<model id>) goes, not only its files.
+    assert not folder.parent.exists()
+    with pytest.raises(NotFoundError):
+        LoggedModels(tracking).get_logged_model(deleted_model.model_id, allow_deleted=True)
+
+
+def test_model_id_purges_only_that_model(
+    cli: Invoke, tracking: Client, deleted_model: LoggedModel, deleted: str
+) -> None:
+    out = succeeded(cli("gc", "--model-id", deleted_model.model_id))
+
+    assert out.splitlines()[0] == "Purged 0 run(s), 1 logged model(s) and 0 experiment(s)"
+    assert tracking.get_run(deleted).info.lifecycle_stage is LifecycleStage.DELETED
+
+
+def test_model_id_of_an_active_model_is_refused(cli: Invoke, tracking: Client) -> None:
+    model = LoggedModels(tracking).create_logged_model("0", "kept")
+
+    line = error_line(cli("gc", "--model-id", model.model_id))
+
+    assert "not deleted" in line
+    assert LoggedModels(tracking).get_logged_model(model.model_id).model_id == model.model_id

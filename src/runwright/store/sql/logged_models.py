@@ -176,6 +176,25 @@ class SqlLoggedModels(LoggedModelStore):
 
         self._db.run_write(work)
 
+    def list_deleted_logged_models(self, *, deleted_before: int | None) -> list[LoggedModel]:
+        query = select(LoggedModelRow.model_id).where(
+            LoggedModelRow.lifecycle_stage == LifecycleStage.DELETED.value
+        )
+        if deleted_before is not None:
+            # A deleted model refuses changes, so its last update is its deletion.
+            query = query.where(LoggedModelRow.last_updated_time < deleted_before)
+        with self._db.read() as session:
+            ids = list(session.scalars(query.order_by(LoggedModelRow.model_id)))
+            return load_logged_models(session, ids)
+
+    def purge_logged_models(self, *, model_ids: Sequence[str]) -> None:
+        def work(session: Session) -> None:
+            # Tags, params, metrics and run outputs go with the row (ON DELETE CASCADE).
+            for part in chunks(list(model_ids)):
+                session.execute(delete(LoggedModelRow).where(LoggedModelRow.model_id.in_(part)))
+
+        self._db.run_write(work)
+
     def set_logged_model_tags(self, *, model_id: str, tags: Mapping[str, str]) -> None:
         def work(session: Session) -> None:
             _require_model(session, model_id)
