@@ -1,4 +1,4 @@
-"""Revision 0002 (logged models) on a database made by revision 0001."""
+"""Upgrading a database made by revision 0001 (before logged models) to the head."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from runwright.settings import Settings
 from runwright.store.registry import open_store
 from runwright.store.sql.database import Database
 from runwright.store.sql.factory import locate, upgrade_sql_store
-from runwright.store.sql.migrate import upgrade
+from runwright.store.sql.migrate import HEAD_REVISION, upgrade
 from runwright.tracking.client import Client
 from runwright.tracking.logged_models import LoggedModels
 
@@ -35,7 +35,7 @@ def test_a_0001_database_is_refused_until_upgraded(sql_tracking_uri: str) -> Non
 
 def test_an_upgraded_0001_database_keeps_logged_models(sql_tracking_uri: str) -> None:
     _database_at_0001(sql_tracking_uri)
-    assert upgrade_sql_store(sql_tracking_uri, Settings()) == "0002"
+    assert upgrade_sql_store(sql_tracking_uri, Settings()) == HEAD_REVISION
     client = Client(sql_tracking_uri)
     try:
         run = client.create_run("0")

@@ -181,6 +181,14 @@ class GraphBuilder:
             raise PipelineDefinitionError(
                 f"{site}: step {step.name!r} was called after its pipeline finished tracing"
             )
+        parameters = step.signature.parameters
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        unknown = [name for name in kwargs if name not in parameters]
+        if unknown and not takes_any:
+            raise PipelineDefinitionError(
+                f"{site}: step {step.name!r} has no argument {unknown[0]!r}; "
+                f"it takes ({', '.join(parameters)})"
+            )
         try:
             bound = step.signature.bind(*args, **kwargs)
         except TypeError as exc:

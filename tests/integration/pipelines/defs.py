@@ -1,0 +1,122 @@
+"""Steps and pipelines the pipeline tests run; importable, so worker processes find them.
+
+Steps note each execution in a journal file (passed as a parameter: worker processes
+do not share the test's memory), so tests can count what really ran.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import runwright as rw
+
+
+def note(journal: str, entry: str) -> None:
+    with open(journal, "a", encoding="utf-8") as stream:
+        stream.write(entry + "\n")
+
+
+def executions(journal: str | Path) -> list[str]:
+    path = Path(journal)
+    return path.read_text(encoding="utf-8").split() if path.exists() else []
+
+
+def scale(value: float) -> float:
+    return value * 2
+
+
+@rw.step
+def load(journal: str, n: int) -> list[int]:
+    note(journal, "load")
+    print(f"loading {n} rows")
+    return list(range(n))
+
+
+@rw.step
+def train(journal: str, data: list[int], c: float) -> float:
+    note(journal, f"train:{c}")
+    rw.log_metric("train_score", c * len(data))
+    return scale(c) * sum(data)
+
+
+@rw.step
+def pick(journal: str, scores: list[float]) -> dict[str, float]:
+    note(journal, "pick")
+    return {"best": max(scores), "count": float(len(scores))}
+
+
+@rw.pipeline
+def training(journal: str, n: int = 5, cs: list[float] = [0.1, 1.0, 10.0]):  # noqa: B006
+    data = load(journal, n)
+    scores = train.map(journal=journal, data=data, c=cs)
+    return pick(journal, scores)
+
+
+@rw.step(retries=2, retry_delay=0.01)
+def flaky(journal: str, fail_times: int) -> str:
+    note(journal, "flaky")
+    if len(executions(journal)) <= fail_times:
+        raise RuntimeError("not yet")
+    return "ok"
+
+
+@rw.pipeline
+def retrying(journal: str, fail_times: int = 2):
+    return flaky(journal, fail_times)
+
+
+@rw.step
+def explode(journal: str, data: list[int]) -> int:
+    note(journal, "explode")
+    raise ValueError("boom in explode")
+
+
+@rw.step
+def slow_branch(journal: str, data: list[int], seconds: float) -> int:
+    time.sleep(seconds)
+    note(journal, "slow_branch")
+    return len(data)
+
+
+@rw.step
+def after_explode(journal: str, value: int) -> int:
+    note(journal, "after_explode")
+    return value
+
+
+@rw.pipeline
+def failing(journal: str, seconds: float = 0.0):
+    data = load(journal, 3)
+    broken = explode(journal, data)
+    independent = slow_branch(journal, data, seconds)
+    return after_explode(journal, broken), independent
+
+
+@rw.step(timeout=1.0)
+def sleepy(journal: str, seconds: float) -> str:
+    note(journal, "sleepy")
+    time.sleep(seconds)
+    return "woke"
+
+
+@rw.pipeline
+def sleeping(journal: str, seconds: float = 30.0):
+    return sleepy(journal, seconds)
+
+
+@rw.step
+def gate(journal: str, data: list[int], hold_file: str) -> int:
+    """Blocks while ``hold_file`` exists, after saying so: how tests kill a driver mid-run."""
+    note(journal, "gate")
+    if Path(hold_file).exists():
+        Path(hold_file + ".started").touch()
+        time.sleep(120)
+    return sum(data)
+
+
+@rw.pipeline
+def gated(journal: str, hold_file: str):
+    data = load(journal, 4)
+    total = gate(journal, data, hold_file)
+    return pick(journal, [total])
