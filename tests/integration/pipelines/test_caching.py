@@ -78,7 +78,7 @@ def test_a_step_with_cache_off_always_runs(journal: str) -> None:
     assert defs.executions(journal) == ["uncached", "uncached"]
 
 
-PIPELINE_FILE = '''
+PIPELINE_FILE = """
 import runwright as rw
 
 def helper(x):
@@ -95,7 +95,7 @@ def report(value: int) -> str:
 @rw.pipeline
 def edited(x: int = 1):
     return report(compute(x))
-'''
+"""
 
 
 def _write(path: Path, increment: int) -> str:

@@ -13,7 +13,13 @@ def test_a_pipeline_returns_its_output_and_every_step_is_done(journal: str) -> N
     assert result.status == "FINISHED"
     assert result.output == {"best": 2 * 10.0 * 10, "count": 3.0}
     assert {s.state for s in result.steps.values()} == {StepState.DONE}
-    assert sorted(defs.executions(journal)) == ["load", "pick", "train:0.1", "train:1.0", "train:10.0"]
+    assert sorted(defs.executions(journal)) == [
+        "load",
+        "pick",
+        "train:0.1",
+        "train:1.0",
+        "train:10.0",
+    ]
 
 
 def test_the_pipeline_and_each_step_are_tracked_runs(journal: str) -> None:
@@ -27,7 +33,13 @@ def test_the_pipeline_and_each_step_are_tracked_runs(journal: str) -> None:
         [pipeline_run.info.experiment_id],
         filter_string=f"tags.`runwright.pipeline.run_id` = '{result.run_id}'",
     )
-    assert sorted(r.info.run_name for r in steps) == ["load", "pick", "train[0]", "train[1]", "train[2]"]
+    assert sorted(r.info.run_name for r in steps) == [
+        "load",
+        "pick",
+        "train[0]",
+        "train[1]",
+        "train[2]",
+    ]
     train_run = client.get_run(result.steps["train[2]"].run_id)
     assert train_run.data.tags["mlflow.parentRunId"] == result.run_id
     assert train_run.data.params == {"c": "10.0", "journal": journal}
@@ -37,7 +49,9 @@ def test_the_pipeline_and_each_step_are_tracked_runs(journal: str) -> None:
 
 def test_pipeline_runs_are_found_with_the_fluent_search(journal: str) -> None:
     result = defs.training.run(journal=journal, executor="inline")
-    found = rw.search_runs(filter_string="tags.`runwright.run.type` = 'pipeline'", output_format="list")
+    found = rw.search_runs(
+        filter_string="tags.`runwright.run.type` = 'pipeline'", output_format="list"
+    )
     assert [r.info.run_id for r in found] == [result.run_id]
 
 

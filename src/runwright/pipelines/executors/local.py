@@ -3,13 +3,19 @@
 Worker processes come from a forkserver, so they start clean (no copies of the
 driver's threads or database connections) yet fast. A step past its timeout has its
 worker killed and replaced; a worker that dies is reported as the step's failure.
+
+Unlike plain multiprocessing, workers do not re-import the script that started the
+pipeline: step functions travel by value (cloudpickle), so the script needs no
+``if __name__ == "__main__":`` guard and its top-level code runs once.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import multiprocessing
 import os
+import threading
+from multiprocessing import context as mp_context
+from multiprocessing import spawn
 from typing import TYPE_CHECKING, Any
 
 from runwright.pipelines.executors.base import Executor
@@ -20,6 +26,35 @@ if TYPE_CHECKING:
     from runwright.tracking.client import Client
 
 __all__ = ["LocalExecutor", "machine_memory"]
+
+
+_launching = threading.local()
+_preparation_data = spawn.get_preparation_data
+
+
+def _preparation_data_without_main(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = _preparation_data(name)
+    if getattr(_launching, "worker", False):
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
+# Only launches of our workers (flagged per thread below) leave the main module out.
+spawn.get_preparation_data = _preparation_data_without_main
+
+
+class _WorkerProcess(mp_context.ForkServerProcess):
+    def start(self) -> None:
+        _launching.worker = True
+        try:
+            super().start()
+        finally:
+            _launching.worker = False
+
+
+class _WorkerContext(mp_context.ForkServerContext):
+    Process = _WorkerProcess
 
 
 def machine_memory() -> int:
@@ -40,7 +75,7 @@ class LocalExecutor(Executor):
     def start(self, client: Client) -> None:
         import pebble
 
-        context = multiprocessing.get_context("forkserver")
+        context = _WorkerContext()
         context.set_forkserver_preload(["runwright.pipelines.task"])
         self._pool = pebble.ProcessPool(max_workers=self._cpus, context=context)
 
