@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from runwright.search.ast import (
     EXPERIMENTS,
+    LOGGED_MODELS,
     RUNS,
     And,
     Comparison,
@@ -28,6 +29,7 @@ from runwright.search.grammar import parse_filter, parse_order_by
 
 __all__ = [
     "EXPERIMENTS",
+    "LOGGED_MODELS",
     "RUNS",
     "And",
     "Comparison",

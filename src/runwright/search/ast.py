@@ -192,6 +192,37 @@ EXPERIMENTS = SearchTarget(
 )
 
 
+LOGGED_MODELS = SearchTarget(
+    name="logged models",
+    entities=(Entity.METRICS, Entity.PARAMS, Entity.TAGS, Entity.ATTRIBUTES),
+    attributes={
+        "model_id": ValueKind.STRING,
+        "name": ValueKind.STRING,
+        "model_type": ValueKind.STRING,
+        "status": ValueKind.STRING,
+        "source_run_id": ValueKind.STRING,
+        "creation_timestamp": ValueKind.NUMBER,
+        "last_updated_timestamp": ValueKind.NUMBER,
+    },
+    attribute_aliases={
+        "creation_time": "creation_timestamp",
+        "creation_timestamp_ms": "creation_timestamp",
+        "last_updated_timestamp_ms": "last_updated_timestamp",
+        "last_update_time": "last_updated_timestamp",
+    },
+    orderable_attributes=(
+        "name",
+        "model_id",
+        "model_type",
+        "status",
+        "source_run_id",
+        "creation_timestamp",
+        "last_updated_timestamp",
+    ),
+    orderable_entities=(Entity.ATTRIBUTES, Entity.METRICS),
+)
+
+
 class LikeToken(Enum):
     """The wildcards of a LIKE pattern: `%` (any run of characters) and `_` (one character)."""
 

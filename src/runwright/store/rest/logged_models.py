@@ -8,7 +8,6 @@ the mlflow client, params are not split into batches of 100.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -149,12 +148,12 @@ class RestLoggedModels(LoggedModelStore):
         self, *, model_id: str, status: LoggedModelStatus, updated_time: int
     ) -> LoggedModel:
         body = {"model_id": model_id, "status": _STATUS_TO_WIRE[status]}
-        answer = self._model_request("PATCH", _model_path(model_id), body)
+        answer = self._http.patch(_model_path(model_id), body)
         return logged_model_from_json(answer["model"])
 
     def delete_logged_model(self, *, model_id: str, deleted_time: int) -> None:
         # The server stamps the deletion with its own clock.
-        self._model_request("DELETE", _model_path(model_id))
+        self._http.delete(_model_path(model_id))
 
     def list_deleted_logged_models(self, *, deleted_before: int | None) -> list[LoggedModel]:
         query = {} if deleted_before is None else {"deleted_before": deleted_before}
@@ -168,10 +167,10 @@ class RestLoggedModels(LoggedModelStore):
             self._http.post(f"{_RUNWRIGHT_MODELS}/purge", body)
 
     def set_logged_model_tags(self, *, model_id: str, tags: Mapping[str, str]) -> None:
-        self._model_request("PATCH", f"{_model_path(model_id)}/tags", {"tags": pairs_to_json(tags)})
+        self._http.patch(f"{_model_path(model_id)}/tags", {"tags": pairs_to_json(tags)})
 
     def delete_logged_model_tag(self, *, model_id: str, key: str) -> None:
-        self._model_request("DELETE", f"{_model_path(model_id)}/tags/{quote(key, safe='')}")
+        self._http.delete(f"{_model_path(model_id)}/tags/{quote(key, safe='')}")
 
     def log_logged_model_params(self, *, model_id: str, params: Mapping[str, str]) -> None:
         body = {"model_id": model_id, "params": pairs_to_json(params)}
@@ -195,8 +194,7 @@ class RestLoggedModels(LoggedModelStore):
         order_by: Sequence[LoggedModelOrder],
         page_token: str | None,
     ) -> PagedList[LoggedModel]:
-        from runwright.search import parse_filter, parse_order_by
-        from runwright.store.sql.logged_model_search import LOGGED_MODELS
+        from runwright.search import LOGGED_MODELS, parse_filter, parse_order_by
 
         # Checked here as well as on the server: a mistake raises FilterSyntaxError,
         # pointing at the bad character, without a round trip.
@@ -239,17 +237,6 @@ class RestLoggedModels(LoggedModelStore):
                 for item in run.get("outputs", {}).get("model_outputs", ())
             ]
         return outputs
-
-    def _model_request(
-        self, method: str, path: str, body: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """PATCH and DELETE, which MLflow's logged-model endpoints use and the transport
-        has no public method for; same retries and error decoding as GET and POST."""
-        options: dict[str, Any] = {}
-        if body is not None:
-            options["content"] = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
-            options["headers"] = {"Content-Type": "application/json"}
-        return self._http._send(method, path, **options)
 
 
 def _dataset_json(dataset: LoggedModelDataset) -> dict[str, Any]:

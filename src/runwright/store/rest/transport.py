@@ -123,13 +123,16 @@ class RestTransport:
 
     def post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST `body` as JSON; floats must already be finite (see parsing.float_to_json)."""
-        content = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
-        return self._send(
-            "POST", path, content=content, headers={"Content-Type": "application/json"}
-        )
+        return self._send("POST", path, **_json_body(body))
 
     def close(self) -> None:
         self._client.close()
+
+    def patch(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._send("PATCH", path, **_json_body(body))
+
+    def delete(self, path: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self._send("DELETE", path, **(_json_body(body) if body is not None else {}))
 
     def _send(self, method: str, path: str, **options: Any) -> dict[str, Any]:
         attempt = 0
@@ -250,3 +253,8 @@ def _seconds(retry_after: str | None) -> float | None:
         return max(0.0, parsedate_to_datetime(retry_after).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+def _json_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    content = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+    return {"content": content, "headers": {"Content-Type": "application/json"}}

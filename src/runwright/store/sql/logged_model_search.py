@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 
 from runwright.entities import LifecycleStage, LoggedModelDataset, LoggedModelOrder
 from runwright.search import (
+    LOGGED_MODELS,
     And,
     Comparison,
     Entity,
@@ -31,7 +32,6 @@ from runwright.search import (
     Operator,
     Or,
     OrderKey,
-    SearchTarget,
     ValueKind,
     parse_filter,
     parse_order_by,
@@ -51,37 +51,8 @@ from runwright.store.sql.search import (
     _SortColumn,
 )
 
-__all__ = ["LOGGED_MODELS", "plan_logged_model_search"]
+__all__ = ["plan_logged_model_search"]
 
-LOGGED_MODELS = SearchTarget(
-    name="logged models",
-    entities=(Entity.METRICS, Entity.PARAMS, Entity.TAGS, Entity.ATTRIBUTES),
-    attributes={
-        "model_id": ValueKind.STRING,
-        "name": ValueKind.STRING,
-        "model_type": ValueKind.STRING,
-        "status": ValueKind.STRING,
-        "source_run_id": ValueKind.STRING,
-        "creation_timestamp": ValueKind.NUMBER,
-        "last_updated_timestamp": ValueKind.NUMBER,
-    },
-    attribute_aliases={
-        "creation_time": "creation_timestamp",
-        "creation_timestamp_ms": "creation_timestamp",
-        "last_updated_timestamp_ms": "last_updated_timestamp",
-        "last_update_time": "last_updated_timestamp",
-    },
-    orderable_attributes=(
-        "name",
-        "model_id",
-        "model_type",
-        "status",
-        "source_run_id",
-        "creation_timestamp",
-        "last_updated_timestamp",
-    ),
-    orderable_entities=(Entity.ATTRIBUTES, Entity.METRICS),
-)
 
 _MODELS = LoggedModelRow.__table__.c
 _MODEL_ID = _MODELS.model_id
