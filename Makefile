@@ -17,8 +17,10 @@ $(UV): scripts/bootstrap-uv.sh
 setup: .venv/.synced
 
 run: setup
-	.venv/bin/python examples/train_classifier.py
-	.venv/bin/runwright runs list --experiment breast-cancer
+	.venv/bin/runwright run examples/pipeline.py:training --experiment breast-cancer-pipeline
+	@echo "--- the same pipeline again: every step comes from the cache ---"
+	.venv/bin/runwright run examples/pipeline.py:training --experiment breast-cancer-pipeline
+	.venv/bin/runwright pipelines list
 
 lint: setup
 	.venv/bin/ruff check src tests bench examples
