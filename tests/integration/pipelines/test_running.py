@@ -96,3 +96,18 @@ def test_several_outputs_are_stored_apart_and_rejoined(journal: str) -> None:
     result = splitting.run(executor="inline")
     assert set(result.steps["split"].outputs) == {"0", "1"}
     assert result.output == ([0, 2, 4], [1, 3, 5])
+
+
+def test_pipelines_run_resume_and_cache_on_every_sql_backend(
+    journal: str, sql_tracking_uri: str
+) -> None:
+    first = defs.failing.run(journal=journal, executor="inline", tracking_uri=sql_tracking_uri)
+    assert first.status == "FAILED"
+    resumed = rw.pipelines.resume(first.run_id, tracking_uri=sql_tracking_uri)
+    assert resumed.steps["load"].run_id == first.steps["load"].run_id
+    cached = defs.training.run(journal=journal, executor="inline", tracking_uri=sql_tracking_uri)
+    again = defs.training.run(journal=journal, executor="inline", tracking_uri=sql_tracking_uri)
+    assert {s.state for s in again.steps.values()} == {StepState.CACHED}
+    assert again.output == cached.output
+    lineage = rw.pipelines.lineage(cached.steps["pick"].run_id, tracking_uri=sql_tracking_uri)
+    assert cached.steps["load"].run_id in lineage.upstream_runs
