@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from runwright.artifacts import ArtifactRepository, join_uri
+from runwright.artifacts.repository import PARTIAL_PREFIX
 from runwright.entities.pipelines import OutputRef
 from runwright.pipelines.serializers import load_value, save_value
 
@@ -61,10 +62,13 @@ def store_outputs(
     refs: list[OutputRef] = []
     local_root = local_path_of(artifact_root)
     if local_root is not None:
-        folder = local_root / OUTPUTS_FOLDER
+        # Absolute, as ArtifactRepository makes a plain root: the refs outlive this cwd.
+        folder = local_root.absolute() / OUTPUTS_FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         for name, value in values.items():
-            scratch = folder / f".partial-{uuid.uuid4().hex}"
+            # The artifact store's own partial prefix: listings and downloads skip it, so
+            # a worker killed mid-write leaves nothing that looks like an output.
+            scratch = folder / f"{PARTIAL_PREFIX}{uuid.uuid4().hex}"
             scratch.mkdir()
             try:
                 written, stored = save_value(value, scratch, name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -71,7 +72,19 @@ class PandasParquet:
         return frame is not None and isinstance(value, frame)
 
     def save(self, value: Any, path: Path) -> str:
-        value.to_parquet(path, engine="pyarrow")
+        # pyarrow only warns when the file will not give the frame back as it was
+        # (column labels of mixed types become strings, a non-string index name too,
+        # attrs it cannot store are dropped): such a frame goes to the next serialiser.
+        # "always", or a second such frame would not warn and would be stored lossily.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value.to_parquet(path, engine="pyarrow")
+        lossy = [w for w in caught if issubclass(w.category, UserWarning)]
+        for other in caught:
+            if other not in lossy:
+                warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+        if lossy:
+            raise ValueError(str(lossy[0].message))
         return ""
 
     def load(self, path: Path, detail: str) -> Any:

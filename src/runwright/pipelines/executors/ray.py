@@ -4,22 +4,45 @@ Each step's `Resources` become the task's ``num_cpus``/``num_gpus``/``memory``, 
 Ray does the scheduling. Workers read inputs and write outputs through the artifact
 store, and log through the tracking URI, so on a cluster both must be reachable from
 every node (e.g. ``postgresql://`` and ``s3://``), and Runwright must be installed there.
+
+A step's timeout counts from when its attempt starts on a worker, not from when it was
+handed to Ray: Ray queues what does not fit, and a step waiting for CPUs has not used
+any of its time. Each attempt is a Ray generator task that yields a marker as it starts
+(which starts the clock), then its result.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runwright.errors import InvalidArgumentError
 from runwright.pipelines.executors.base import Executor
 from runwright.pipelines.resources import Resources
-from runwright.pipelines.task import TaskResult, TaskSpec
+from runwright.pipelines.task import TaskResult, TaskSpec, execute_pickled
 
 if TYPE_CHECKING:
     from runwright.tracking.client import Client
 
 __all__ = ["RayExecutor"]
+
+_STARTED = "runwright: attempt started"
+
+
+def _attempt(blob: bytes) -> Iterator[Any]:
+    """The Ray task: a marker as soon as a worker runs it, then the `TaskResult`."""
+    yield _STARTED
+    yield execute_pickled(blob)
+
+
+@dataclass(slots=True)
+class _Running:
+    spec: TaskSpec
+    #: Set when the attempt's start marker arrives (if the step has a timeout).
+    deadline: float | None = None
+    started: bool = False
 
 
 class RayExecutor(Executor):
@@ -31,7 +54,8 @@ class RayExecutor(Executor):
     ) -> None:
         self._address = address
         self._init_options = dict(init_options or {})
-        self._running: dict[Any, tuple[TaskSpec, float | None]] = {}
+        #: Ray's generator for each attempt in flight.
+        self._running: dict[Any, _Running] = {}
         self._remote: Any = None
 
     def start(self, client: Client) -> None:
@@ -49,9 +73,7 @@ class RayExecutor(Executor):
                 log_to_driver=False,
                 **self._init_options,
             )
-        from runwright.pipelines.task import execute_pickled
-
-        self._remote = ray.remote(execute_pickled)
+        self._remote = ray.remote(_attempt)
 
     def capacity(self) -> Resources:
         return Resources(cpus=float("inf"), gpus=float("inf"))
@@ -64,26 +86,29 @@ class RayExecutor(Executor):
             options["num_gpus"] = resources.gpus
         if resources.memory_bytes:
             options["memory"] = resources.memory_bytes
-        reference = self._remote.options(**options).remote(cloudpickle.dumps(spec))
-        deadline = time.monotonic() + spec.timeout if spec.timeout else None
-        self._running[reference] = (spec, deadline)
+        generator = self._remote.options(**options).remote(cloudpickle.dumps(spec))
+        self._running[generator] = _Running(spec)
 
     def wait(self, timeout: float | None) -> list[TaskResult]:
         import ray
 
         if not self._running:
             return []
-        deadlines = [d for _spec, d in self._running.values() if d is not None]
+        deadlines = [r.deadline for r in self._running.values() if r.deadline is not None]
         if deadlines:
             until_first = max(0.0, min(deadlines) - time.monotonic())
             timeout = until_first if timeout is None else min(timeout, until_first)
-        ready, _ = ray.wait(list(self._running), num_returns=1, timeout=timeout)
-        results = [self._outcome(reference) for reference in ready]
+        ready, pending = ray.wait(list(self._running), num_returns=1, timeout=timeout)
+        if ready and pending:  # take everything else that is ready too, without waiting
+            more, _ = ray.wait(pending, num_returns=len(pending), timeout=0)
+            ready += more
+        results = [result for generator in ready if (result := self._advance(generator))]
         now = time.monotonic()
-        for reference, (spec, deadline) in list(self._running.items()):
-            if deadline is not None and now >= deadline:
-                ray.cancel(reference, force=True)
-                del self._running[reference]
+        for generator, running in list(self._running.items()):
+            if running.deadline is not None and now >= running.deadline:
+                ray.cancel(generator, force=True)
+                del self._running[generator]
+                spec = running.spec
                 results.append(
                     TaskResult(
                         spec.node_id,
@@ -97,24 +122,44 @@ class RayExecutor(Executor):
                 )
         return results
 
-    def _outcome(self, reference: Any) -> TaskResult:
+    def _advance(self, generator: Any) -> TaskResult | None:
+        """Take the next item of a ready attempt: its start marker (None) or its result."""
         import ray
 
-        spec, _deadline = self._running.pop(reference)
+        running = self._running[generator]
+        spec = running.spec
         try:
-            result: TaskResult = ray.get(reference)
-            return result
+            item = ray.get(next(generator))
+        except StopIteration:
+            item = None  # ended without a result: reported below
         except Exception as exc:  # the worker died, or Ray could not run the task
+            del self._running[generator]
             return TaskResult(
                 spec.node_id, spec.run.run_id, spec.attempt, ok=False, error=f"Ray: {exc}"
             )
+        if item == _STARTED and not running.started:
+            running.started = True
+            if spec.timeout:
+                running.deadline = time.monotonic() + spec.timeout
+            return None
+        del self._running[generator]
+        if isinstance(item, TaskResult):
+            return item
+        return TaskResult(
+            spec.node_id,
+            spec.run.run_id,
+            spec.attempt,
+            ok=False,
+            error=f"Ray: the task ended without a result (got {item!r})",
+        )
 
     def cancel_running(self) -> list[TaskResult]:
         import ray
 
         cancelled = []
-        for reference, (spec, _deadline) in list(self._running.items()):
-            ray.cancel(reference, force=True)
+        for generator, running in list(self._running.items()):
+            ray.cancel(generator, force=True)
+            spec = running.spec
             cancelled.append(
                 TaskResult(spec.node_id, spec.run.run_id, spec.attempt, ok=False, error="cancelled")
             )
