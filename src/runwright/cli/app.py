@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from runwright.cli import db, experiments, gc, runs, server
+from runwright.cli import db, experiments, gc, pipelines, run, runs, server
 from runwright.cli.context import CliState
 from runwright.errors import RunwrightError
 
@@ -38,7 +38,9 @@ app = typer.Typer(
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.add_typer(db.app, name="db")
+app.add_typer(pipelines.app, name="pipelines")
 app.command("gc")(gc.gc_command)
+app.command("run")(run.run_command)
 app.command("server")(server.server_command)
 
 
