@@ -182,6 +182,11 @@ class Driver:
                 return
             self._ready.popleft()
             self._start(node)
+            if self.executor.in_process:
+                # The step already ran: record it before starting the next, so a
+                # failure under fail_fast stops its siblings from running at all.
+                for result in self.executor.wait(0):
+                    self._record(result)
 
     def _due_retries(self) -> None:
         now = time.monotonic()
@@ -390,6 +395,10 @@ class Driver:
             )
         self._retries.clear()
         self._ready.clear()
+        for node_id, step in self.steps.items():
+            if step.state is StepState.PENDING:
+                step.state = StepState.SKIPPED
+                self._emit(StepEvent(node_id, StepState.SKIPPED, None, detail="the run stopped"))
 
     def _mark_done(self, node_id: str, record: StepRecord) -> None:
         step = self.steps[node_id]

@@ -55,9 +55,13 @@ def _walk(store: PipelineStore, start: Iterable[str], *, up: bool) -> tuple[Line
 def lineage(item: str | OutputRef, *, tracking_uri: str | None = None) -> Lineage:
     """Lineage of a step run (its id) or of a step output (an `OutputRef`, e.g. from
     ``result.steps["train[0]"].outputs["output"]``)."""
-    from runwright.pipelines.session import _client, pipeline_store
+    from runwright.pipelines.session import client_for, pipeline_store
 
-    store = pipeline_store(_client(tracking_uri))
+    with client_for(tracking_uri) as client:
+        return _lineage(pipeline_store(client), item)
+
+
+def _lineage(store: PipelineStore, item: str | OutputRef) -> Lineage:
     if isinstance(item, OutputRef):
         upstream = _walk(store, [item.producer_run_id], up=True)
         first = [

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import getpass
 import os
+import socket
 import sys
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from runwright.entities import PARENT_RUN_TAG, RunStatus, Tag
 from runwright.entities.pipelines import RUN_TYPE_TAG, StepRecord
-from runwright.errors import InvalidArgumentError
+from runwright.errors import InvalidArgumentError, InvalidStateError
 from runwright.pipelines.executors import Executor, make_executor
 from runwright.pipelines.graph import Const
 from runwright.pipelines.planner import param_values
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["pipeline_store", "resume_pipeline_run", "start_pipeline_run"]
 
 PIPELINE_NAME_TAG = "runwright.pipeline"
+#: host:pid of the process driving the run, so resume can tell a live driver from a dead one.
+DRIVER_TAG = "runwright.pipeline.driver"
 
 
 def pipeline_store(client: Client) -> PipelineStore:
@@ -49,14 +54,55 @@ def _absolute(uri: str) -> str:
     return uri
 
 
-def _client(tracking_uri: str | None) -> Client:
+@contextmanager
+def client_for(tracking_uri: str | None) -> Iterator[Client]:
+    """The fluent API's client (the URI in force), or one of its own for an explicit
+    URI, closed afterwards."""
     from runwright.tracking import fluent
 
     if tracking_uri is None:
-        return fluent._get_client()
+        yield fluent._get_client()
+        return
     from runwright.tracking.client import Client
 
-    return Client(tracking_uri)
+    client = Client(tracking_uri)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _driver_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _refuse_if_driver_alive(client: Client, run_id: str) -> None:
+    """Two drivers on one run would both run its steps: resume only a run whose driver
+    is gone (its process is dead here, or its heartbeat is stale elsewhere)."""
+    run = client.get_run(run_id)
+    if run.info.status is not RunStatus.RUNNING:
+        return
+    host, _, pid = run.data.tags.get(DRIVER_TAG, "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            pass
+        alive = f"its driver (process {pid}) is still running"
+    else:
+        now = time.time_ns() // 1_000_000
+        threshold = int(client.settings.stale_after * 1000)
+        if run.info.is_stale(now_ms=now, threshold_ms=threshold):
+            return
+        alive = (
+            f"its driver on {host or 'another machine'} sent a heartbeat less than "
+            f"{client.settings.stale_after:g} s ago"
+        )
+    raise InvalidStateError(
+        f"pipeline run {run_id} is still running ({alive}); resume it once that driver has stopped"
+    )
 
 
 def _experiment_id(client: Client, experiment: str | None) -> str:
@@ -113,47 +159,48 @@ def start_pipeline_run(
     bound = pipeline.bind(params)
     chosen = _executor(executor, ray_address, max_workers)
     graph = pipeline.trace(bound)
-    client = _client(tracking_uri)
-    store = pipeline_store(client)
-    tags = [
-        Tag(RUN_TYPE_TAG, "pipeline"),
-        Tag(PIPELINE_NAME_TAG, pipeline.name),
-        Tag("mlflow.runName", pipeline.name),
-        Tag("mlflow.user", _user()),
-        Tag("mlflow.source.name", sys.argv[0] if sys.argv and sys.argv[0] else "<interactive>"),
-        Tag("mlflow.source.type", "LOCAL"),
-        Tag("runwright.pipeline.executor", chosen.name),
-    ]
-    parent = fluent.active_run() if tracking_uri is None else None
-    if parent is not None:
-        tags.append(Tag(PARENT_RUN_TAG, parent.run_id))
-    shown = param_values({name: Const(value) for name, value in bound.items()})
-    run_id = store.create_pipeline_run(
-        experiment_id=_experiment_id(client, experiment),
-        run_name=pipeline.name,
-        user_id=_user(),
-        start_time=_now_ms(),
-        tags=tags,
-        params=shown,
-        pipeline_name=pipeline.name,
-        source=pipeline.source,
-        parameters_blob=cloudpickle.dumps(bound),
-        parameters=shown,
-        graph=graph.to_json(),
-        options={"cache": cache, "fail_fast": fail_fast, "executor": chosen.name},
-    )
-    driver = Driver(
-        graph,
-        pipeline_run_id=run_id,
-        client=client,
-        worker_tracking_uri=_absolute(client.tracking_uri),
-        store=store,
-        executor=chosen,
-        cache=cache,
-        fail_fast=fail_fast,
-        on_event=on_event,
-    )
-    return driver.run()
+    with client_for(tracking_uri) as client:
+        store = pipeline_store(client)
+        tags = [
+            Tag(RUN_TYPE_TAG, "pipeline"),
+            Tag(PIPELINE_NAME_TAG, pipeline.name),
+            Tag("mlflow.runName", pipeline.name),
+            Tag("mlflow.user", _user()),
+            Tag("mlflow.source.name", sys.argv[0] if sys.argv and sys.argv[0] else "<interactive>"),
+            Tag("mlflow.source.type", "LOCAL"),
+            Tag("runwright.pipeline.executor", chosen.name),
+            Tag(DRIVER_TAG, _driver_identity()),
+        ]
+        parent = fluent.active_run() if tracking_uri is None else None
+        if parent is not None:
+            tags.append(Tag(PARENT_RUN_TAG, parent.run_id))
+        shown = param_values({name: Const(value) for name, value in bound.items()})
+        run_id = store.create_pipeline_run(
+            experiment_id=_experiment_id(client, experiment),
+            run_name=pipeline.name,
+            user_id=_user(),
+            start_time=_now_ms(),
+            tags=tags,
+            params=shown,
+            pipeline_name=pipeline.name,
+            source=pipeline.source,
+            parameters_blob=cloudpickle.dumps(bound),
+            parameters=shown,
+            graph=graph.to_json(),
+            options={"cache": cache, "fail_fast": fail_fast, "executor": chosen.name},
+        )
+        driver = Driver(
+            graph,
+            pipeline_run_id=run_id,
+            client=client,
+            worker_tracking_uri=_absolute(client.tracking_uri),
+            store=store,
+            executor=chosen,
+            cache=cache,
+            fail_fast=fail_fast,
+            on_event=on_event,
+        )
+        return driver.run()
 
 
 def resume_pipeline_run(
@@ -172,48 +219,54 @@ def resume_pipeline_run(
     from runwright.pipelines.driver import Driver
     from runwright.pipelines.loading import import_pipeline
 
-    client = _client(tracking_uri)
-    store = pipeline_store(client)
-    record = store.get_pipeline_run(run_id=run_id)
-    pipeline = import_pipeline(record.source)
-    graph = pipeline.trace(cloudpickle.loads(record.parameters_blob))
-    stored_nodes = [node["id"] for node in record.graph.get("nodes", [])]
-    if list(graph.nodes) != stored_nodes:
-        raise InvalidArgumentError(
-            f"cannot resume pipeline run {run_id}: pipeline {pipeline.name!r} now builds a "
-            "different graph than when the run started (its steps or their order changed); "
-            "start a new run instead"
-        )
-    completed: dict[str, StepRecord] = {}
-    for step in store.list_steps(pipeline_run_id=run_id):
-        if step.status == RunStatus.FINISHED.value:
-            completed[step.node_id] = step
-        elif step.status in (RunStatus.RUNNING.value, RunStatus.SCHEDULED.value):
-            store.finish_step(
-                run_id=step.run_id,
-                status=RunStatus.KILLED,
-                end_time=_now_ms(),
-                attempts=step.attempts,
-                outputs=[],
-                inputs=[],
-                tags=[Tag("runwright.step.error", "its pipeline driver stopped before it ended")],
+    with client_for(tracking_uri) as client:
+        store = pipeline_store(client)
+        record = store.get_pipeline_run(run_id=run_id)
+        _refuse_if_driver_alive(client, run_id)
+        pipeline = import_pipeline(record.source)
+        graph = pipeline.trace(cloudpickle.loads(record.parameters_blob))
+        stored_nodes = [node["id"] for node in record.graph.get("nodes", [])]
+        if list(graph.nodes) != stored_nodes:
+            raise InvalidArgumentError(
+                f"cannot resume pipeline run {run_id}: pipeline {pipeline.name!r} now builds a "
+                "different graph than when the run started (its steps or their order changed); "
+                "start a new run instead"
             )
-    options = record.options
-    chosen = _executor(executor or str(options.get("executor", "local")), ray_address, max_workers)
-    if record.status != RunStatus.FINISHED.value:
-        client.update_run(run_id, status=RunStatus.RUNNING)
-    driver = Driver(
-        graph,
-        pipeline_run_id=run_id,
-        client=client,
-        worker_tracking_uri=_absolute(client.tracking_uri),
-        store=store,
-        executor=chosen,
-        cache=bool(options.get("cache", True)),
-        fail_fast=bool(options.get("fail_fast", False)),
-        on_event=on_event,
-        completed=completed,
-    )
-    if record.status == RunStatus.FINISHED.value:
-        return driver.result(RunStatus.FINISHED)
-    return driver.run()
+        completed: dict[str, StepRecord] = {}
+        for step in store.list_steps(pipeline_run_id=run_id):
+            if step.status == RunStatus.FINISHED.value:
+                completed[step.node_id] = step
+            elif step.status in (RunStatus.RUNNING.value, RunStatus.SCHEDULED.value):
+                store.finish_step(
+                    run_id=step.run_id,
+                    status=RunStatus.KILLED,
+                    end_time=_now_ms(),
+                    attempts=step.attempts,
+                    outputs=[],
+                    inputs=[],
+                    tags=[
+                        Tag("runwright.step.error", "its pipeline driver stopped before it ended")
+                    ],
+                )
+        options = record.options
+        chosen = _executor(
+            executor or str(options.get("executor", "local")), ray_address, max_workers
+        )
+        if record.status != RunStatus.FINISHED.value:
+            client.update_run(run_id, status=RunStatus.RUNNING)
+            client.set_tag(run_id, DRIVER_TAG, _driver_identity())
+        driver = Driver(
+            graph,
+            pipeline_run_id=run_id,
+            client=client,
+            worker_tracking_uri=_absolute(client.tracking_uri),
+            store=store,
+            executor=chosen,
+            cache=bool(options.get("cache", True)),
+            fail_fast=bool(options.get("fail_fast", False)),
+            on_event=on_event,
+            completed=completed,
+        )
+        if record.status == RunStatus.FINISHED.value:
+            return driver.result(RunStatus.FINISHED)
+        return driver.run()

@@ -92,6 +92,10 @@ def test_resume_after_the_driver_is_killed(journal: str, tmp_path: Path, executo
             assert process.poll() is None, "the driver ended before the gate step started"
             assert time.monotonic() < deadline, "the gate step never started"
             time.sleep(0.05)
+        [running] = pipeline_store(client := Client(store)).list_pipeline_runs()
+        with pytest.raises(rw.InvalidStateError, match="still running"):
+            rw.pipelines.resume(running.run_id, tracking_uri=store)
+        client.close()
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # the driver and any worker it started
         process.wait()
