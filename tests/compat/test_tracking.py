@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import mlflow
+import numpy as np
 import pytest
 from mlflow import MlflowClient
+from mlflow.data.numpy_dataset import from_numpy
+from mlflow.entities import LoggedModelOutput
 
 from runwright import Client, Experiment, LifecycleStage, RunStatus
+from runwright.tracking.logged_models import LoggedModels
 from tests.compat.helpers import assert_same_run, unique_name
 
 
@@ -191,23 +195,60 @@ def test_the_run_shows_the_value_at_the_highest_step(store: Client, experiment: 
     assert mlflow.get_run(run.info.run_id).data.metrics["score"] == 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Runwright's store orders a history by (step, timestamp); MLflow's SQL store "
-    "by (timestamp, step, value). They differ only when time and steps disagree.",
-)
-def test_metric_history_comes_back_in_time_order(experiment: Experiment) -> None:
+def test_metric_history_comes_back_in_time_order(store: Client, experiment: Experiment) -> None:
+    # MLflow's server orders a history by (timestamp, step, value), not by step.
     with mlflow.start_run() as run:
         mlflow.log_metric("score", 1.0, step=5, timestamp=2_000)
         mlflow.log_metric("score", 2.0, step=1, timestamp=3_000)
         mlflow.log_metric("score", 3.0, step=3, timestamp=1_000)
 
+    expected = [(1_000, 3, 3.0), (2_000, 5, 1.0), (3_000, 1, 2.0)]
     seen = MlflowClient().get_metric_history(run.info.run_id, "score")
-    assert [(m.timestamp, m.step, m.value) for m in seen] == [
-        (1_000, 3, 3.0),
-        (2_000, 5, 1.0),
-        (3_000, 1, 2.0),
+    assert [(m.timestamp, m.step, m.value) for m in seen] == expected
+    stored = store.get_metric_history(run.info.run_id, "score")
+    assert [(m.timestamp, m.step, m.value) for m in stored] == expected
+
+
+def test_a_metric_logged_on_a_model_goes_to_the_run_and_the_model(
+    store: Client, experiment: Experiment
+) -> None:
+    dataset = from_numpy(np.array([[1.0, 2.0], [3.0, 4.0]]), name="holdout")
+    with mlflow.start_run() as run:
+        model = mlflow.initialize_logged_model(name="clf")
+        mlflow.log_metric("accuracy", 0.9, step=1, timestamp=1_000, model_id=model.model_id)
+        mlflow.log_metrics(
+            {"f1": 0.8}, step=2, timestamp=2_000, model_id=model.model_id, dataset=dataset
+        )
+
+    seen = mlflow.get_logged_model(model.model_id).metrics or []
+    assert sorted(
+        (m.key, m.value, m.timestamp, m.step, m.run_id, m.dataset_name, m.dataset_digest)
+        for m in seen
+    ) == [
+        ("accuracy", 0.9, 1_000, 1, run.info.run_id, None, None),
+        ("f1", 0.8, 2_000, 2, run.info.run_id, "holdout", dataset.digest),
     ]
+    assert {m.model_id for m in seen} == {model.model_id}
+    stored = LoggedModels(store).get_logged_model(model.model_id).metrics
+    assert sorted((m.key, m.value) for m in stored) == [("accuracy", 0.9), ("f1", 0.8)]
+    assert dict(store.get_run(run.info.run_id).data.metrics) == {"accuracy": 0.9, "f1": 0.8}
+
+
+def test_a_metric_at_the_step_of_a_run_output_goes_to_that_model(
+    store: Client, experiment: Experiment
+) -> None:
+    # The client tags a metric with the models the run output at the metric's step,
+    # which it reads from runs/get when given the run's id.
+    with mlflow.start_run() as run:
+        model = mlflow.initialize_logged_model(name="clf", source_run_id=run.info.run_id)
+        MlflowClient().log_outputs(run.info.run_id, [LoggedModelOutput(model.model_id, step=0)])
+        mlflow.log_metric("accuracy", 0.75, run_id=run.info.run_id)
+        mlflow.log_metric("accuracy", 0.5, step=3, run_id=run.info.run_id)
+
+    seen = mlflow.get_logged_model(model.model_id).metrics or []
+    assert [(m.key, m.value, m.step) for m in seen] == [("accuracy", 0.75, 0)]
+    history = store.get_metric_history(run.info.run_id, "accuracy")
+    assert [(m.step, m.value) for m in history] == [(0, 0.75), (3, 0.5)]
 
 
 def test_set_tag_and_set_tags_store_and_overwrite(store: Client, experiment: Experiment) -> None:

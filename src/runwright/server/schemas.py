@@ -198,7 +198,18 @@ class SearchRuns(_Request):
     page_token: Text | None = None
 
 
-class LogMetric(_RunScoped):
+class _ModelMetric(_Item):
+    """MLflow 3's fields for a metric measured on a logged model (and a dataset): the
+    point also goes to that model's metrics. The dataset fields are as wide as the
+    columns that keep them (MLflow's too): longer ones are refused before anything is
+    stored."""
+
+    model_id: Text | None = None
+    dataset_name: Annotated[Text, Field(max_length=500)] | None = None
+    dataset_digest: Annotated[Text, Field(max_length=36)] | None = None
+
+
+class LogMetric(_RunScoped, _ModelMetric):
     key: Text
     value: Double
     timestamp: Millis
@@ -219,7 +230,7 @@ class DeleteTag(_RunScoped):
     key: Text
 
 
-class MetricIn(_Item):
+class MetricIn(_ModelMetric):
     key: Text
     value: Double
     timestamp: Millis

@@ -381,6 +381,8 @@ class Client:
         self.log_inputs(run_id, [DatasetInput(dataset=dataset, tags=all_tags)])
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        """Every point of the metric, ordered by (timestamp, step, value) as MLflow
+        returns a history: by time, not by step, where the two disagree."""
         return list(
             self._read().get_metric_history(
                 run_id=v.check_run_id(run_id), key=key, max_results=None, page_token=None
@@ -390,6 +392,8 @@ class Client:
     def get_metric_history_page(
         self, run_id: str, key: str, max_results: int, page_token: str | None = None
     ) -> PagedList[Metric]:
+        """One page of `get_metric_history`, in the same order; pass the page's `token`
+        back for the next one (None after the last page)."""
         return self._read().get_metric_history(
             run_id=v.check_run_id(run_id),
             key=key,

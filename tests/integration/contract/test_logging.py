@@ -82,11 +82,50 @@ def test_latest_value_follows_later_batches(client: Client, run_id: str) -> None
     assert client.get_run(run_id).data.metrics == {"loss": 0.4}
 
 
-def test_history_keeps_every_point_in_step_order(client: Client, run_id: str) -> None:
+def test_history_keeps_every_point_in_time_order(client: Client, run_id: str) -> None:
     client.log_batch(run_id, metrics=[Metric("loss", 0.3, 30, 3), Metric("loss", 0.1, 10, 1)])
     client.log_batch(run_id, metrics=[Metric("loss", 0.2, 20, 2), Metric("loss", 0.1, 10, 1)])
     history = client.get_metric_history(run_id, "loss")
     assert [(m.step, m.value) for m in history] == [(1, 0.1), (1, 0.1), (2, 0.2), (3, 0.3)]
+
+
+def test_history_is_ordered_by_time_where_steps_disagree(client: Client, run_id: str) -> None:
+    # MLflow's order: (timestamp, step, value).
+    client.log_batch(run_id, metrics=[Metric("m", 1.0, 2_000, 5), Metric("m", 2.0, 3_000, 1)])
+    client.log_batch(run_id, metrics=[Metric("m", 3.0, 1_000, 3)])
+    history = client.get_metric_history(run_id, "m")
+    assert [(m.timestamp, m.step, m.value) for m in history] == [
+        (1_000, 3, 3.0),
+        (2_000, 5, 1.0),
+        (3_000, 1, 2.0),
+    ]
+
+
+def test_history_breaks_time_ties_by_step_then_value(client: Client, run_id: str) -> None:
+    client.log_batch(
+        run_id,
+        metrics=[
+            Metric("m", 0.5, 1_000, 2),
+            Metric("m", 0.9, 1_000, 1),
+            Metric("m", 0.1, 1_000, 1),
+        ],
+    )
+    history = client.get_metric_history(run_id, "m")
+    assert [(m.step, m.value) for m in history] == [(1, 0.1), (1, 0.9), (2, 0.5)]
+
+
+def test_history_ranks_nan_as_zero_like_mlflow(client: Client, run_id: str) -> None:
+    # MLflow's SQL store keeps NaN as 0.0 with a flag, and sorts on the 0.0.
+    client.log_batch(
+        run_id,
+        metrics=[
+            Metric("m", 0.5, 1_000, 1),
+            Metric("m", math.nan, 1_000, 1),
+            Metric("m", -1.0, 1_000, 1),
+        ],
+    )
+    values = [m.value for m in client.get_metric_history(run_id, "m")]
+    assert (values[0], math.isnan(values[1]), values[2]) == (-1.0, True, 0.5)
 
 
 @pytest.mark.parametrize("value", [math.inf, -math.inf, 1e308, -0.0, 0.0])
@@ -128,6 +167,31 @@ def test_history_pages_cover_every_point_once(client: Client, run_id: str) -> No
         if token is None:
             break
     assert values == [float(i) for i in range(95)]
+
+
+def test_history_pages_follow_the_time_order(client: Client, run_id: str) -> None:
+    # Steps run against time, so pages cut in step order would hold other points.
+    client.log_batch(run_id, metrics=[Metric("m", float(i), 1_000 + i, 100 - i) for i in range(25)])
+    client.log_batch(run_id, metrics=[Metric("m", float(i), 1_000 + i, 0) for i in range(25, 45)])
+    client.log_batch(run_id, metrics=[Metric("m", -1.0, 500, 7)])
+    pages: list[list[float]] = []
+    token = None
+    while True:
+        page = client.get_metric_history_page(run_id, "m", 10, token)
+        pages.append([m.value for m in page])
+        token = page.token
+        if token is None:
+            break
+    assert [len(p) for p in pages] == [10, 10, 10, 10, 6]
+    assert [v for p in pages for v in p] == [-1.0] + [float(i) for i in range(45)]
+
+
+def test_a_history_page_token_survives_later_points(client: Client, run_id: str) -> None:
+    client.log_batch(run_id, metrics=[Metric("m", float(i), 1_000 + i, i) for i in range(10)])
+    first = client.get_metric_history_page(run_id, "m", 6)
+    client.log_batch(run_id, metrics=[Metric("m", float(i), 1_000 + i, i) for i in range(10, 12)])
+    rest = client.get_metric_history_page(run_id, "m", 100, first.token)
+    assert [m.value for m in [*first, *rest]] == [float(i) for i in range(12)]
 
 
 def test_a_garbage_history_token_is_refused(client: Client, run_id: str) -> None:

@@ -4,13 +4,23 @@ Every write is synchronous: a 200 means the values are stored."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from runwright.entities import Dataset, DatasetInput, LoggedModelOutput, Metric, Param, Tag
-from runwright.errors import InvalidArgumentError
+from runwright.entities import (
+    Dataset,
+    DatasetInput,
+    LoggedModelMetric,
+    LoggedModelOutput,
+    Metric,
+    Param,
+    Tag,
+)
+from runwright.errors import InvalidArgumentError, NotFoundError
 from runwright.server.dependencies import ClientDep
 from runwright.server.rendering import file_info_json, metric_json, run_info_json, run_json
 from runwright.server.schemas import (
@@ -23,6 +33,7 @@ from runwright.server.schemas import (
     LogMetric,
     LogModel,
     LogParam,
+    MetricIn,
     RunRef,
     SearchRuns,
     SetTag,
@@ -30,6 +41,7 @@ from runwright.server.schemas import (
 )
 from runwright.store.logged_models import LoggedModelStore
 from runwright.tracking.client import Client
+from runwright.tracking.logged_models import LoggedModels, check_model_id
 
 router = APIRouter(tags=["runs"])
 
@@ -107,6 +119,7 @@ def _outputs(client: Client, run_ids: list[str]) -> dict[str, list[LoggedModelOu
 @router.post("/runs/log-metric")
 def log_metric(body: LogMetric, client: ClientDep) -> dict[str, Any]:
     client.log_batch(body.rid, metrics=[Metric(body.key, body.value, body.timestamp, body.step)])
+    _log_model_metrics(client, body.rid, [body])
     return {}
 
 
@@ -137,7 +150,42 @@ def log_batch(body: LogBatch, client: ClientDep) -> dict[str, Any]:
         params=[Param(p.key, p.value) for p in body.params],
         tags=[Tag(t.key, t.value) for t in body.tags],
     )
+    _log_model_metrics(client, body.rid, body.metrics)
     return {}
+
+
+def _log_model_metrics(
+    client: Client, run_id: str, metrics: Sequence[LogMetric | MetricIn]
+) -> None:
+    """MLflow 3 sends a metric measured on a logged model with the model's id: besides
+    the run's history, the point goes to that model's metrics (with the run and the
+    dataset), where `logged-models/get` shows it. Only a model that exists gets it; for
+    another id the run alone keeps the point (MLflow's server stores it there too,
+    then fails the request)."""
+    by_model: dict[str, list[LoggedModelMetric]] = {}
+    for m in metrics:
+        if m.model_id:
+            by_model.setdefault(m.model_id, []).append(
+                LoggedModelMetric(
+                    key=m.key,
+                    value=m.value,
+                    timestamp=m.timestamp,
+                    step=m.step,
+                    run_id=run_id,
+                    dataset_name=m.dataset_name or None,
+                    dataset_digest=m.dataset_digest or None,
+                )
+            )
+    if not by_model or not isinstance(client.store, LoggedModelStore):
+        return
+    models = LoggedModels(client)
+    for model_id, points in by_model.items():
+        try:
+            check_model_id(model_id)
+        except InvalidArgumentError:
+            continue  # no model has an id like that
+        with contextlib.suppress(NotFoundError):  # unknown or deleted
+            models.log_logged_model_metrics(model_id, points)
 
 
 def _check_batch_limits(body: LogBatch) -> None:
@@ -192,6 +240,7 @@ def log_model(body: LogModel, client: ClientDep) -> dict[str, Any]:
 
 @router.get("/metrics/get-history")
 def get_metric_history(query: Annotated[GetHistory, Query()], client: ClientDep) -> dict[str, Any]:
+    """Points in (timestamp, step, value) order, as MLflow's server returns them."""
     if query.max_results is None and not query.page_token:
         points = client.get_metric_history(query.rid, query.metric_key)
         return {"metrics": [metric_json(m) for m in points]}

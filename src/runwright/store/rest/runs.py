@@ -151,6 +151,7 @@ class RestRuns:
     def get_metric_history(
         self, *, run_id: str, key: str, max_results: int | None, page_token: str | None
     ) -> PagedList[Metric]:
+        """In the server's order, (timestamp, step, value) for MLflow's and Runwright's."""
         if max_results is not None:
             return self._history_page(run_id, key, max_results, page_token)
         # The whole history, a page at a time, so neither side holds one huge response.

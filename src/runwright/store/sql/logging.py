@@ -118,8 +118,9 @@ class SqlLogging:
     def get_metric_history(
         self, *, run_id: str, key: str, max_results: int | None, page_token: str | None
     ) -> PagedList[Metric]:
-        """Points in (step, timestamp) order. The page token is a position in that order,
-        which appends (with later steps) do not disturb."""
+        """Points in (timestamp, step, value) order, as MLflow's server returns them. The
+        page token is a position in that order, which appends (with later timestamps) do
+        not disturb. Only the page's points become Metric tuples."""
         if max_results is not None and max_results < 1:
             raise InvalidArgumentError(f"max_results must be at least 1, got {max_results}")
         start = 0 if not page_token else _decode_history_token(page_token)
@@ -131,10 +132,10 @@ class SqlLogging:
         with self._db.read() as session:
             require_run(session, run_id)
             chunks = [(row[0], row[1], row[2]) for row in session.execute(query)]
-        points = decode_history(key, chunks)
-        end = len(points) if max_results is None else start + max_results
-        token = _encode_history_token(end) if end < len(points) else None
-        return PagedList(points[start:end], token)
+        history = decode_history(key, chunks)
+        end = len(history) if max_results is None else start + max_results
+        token = _encode_history_token(end) if end < len(history) else None
+        return PagedList(history.points(start, end), token)
 
 
 def _latest_row(run_id: str, metrics: Sequence[Metric]) -> dict[str, Any]:

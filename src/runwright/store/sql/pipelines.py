@@ -84,9 +84,7 @@ def _record(run: RunRow, parent: PipelineRunRow) -> PipelineRunRecord:
     )
 
 
-def _load_steps(
-    session: Session, query: Select[PipelineStepRow, RunRow]
-) -> list[StepRecord]:
+def _load_steps(session: Session, query: Select[PipelineStepRow, RunRow]) -> list[StepRecord]:
     rows = session.execute(query).all()
     run_ids = [step.run_id for step, _run in rows]
     outputs: dict[str, dict[str, OutputRef]] = {run_id: {} for run_id in run_ids}
