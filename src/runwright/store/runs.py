@@ -80,7 +80,8 @@ class RunStore(ABC):
     def get_metric_history(
         self, *, run_id: str, key: str, max_results: int | None, page_token: str | None
     ) -> PagedList[Metric]:
-        """Points ordered by (timestamp, step, value), as MLflow returns them; all of them when max_results is None."""
+        """Points ordered by (timestamp, step, value), as MLflow returns them; all of
+        them when max_results is None."""
 
     @abstractmethod
     def search_runs(
