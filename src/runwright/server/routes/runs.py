@@ -62,7 +62,7 @@ def create_run(body: CreateRun, client: ClientDep) -> dict[str, Any]:
         run_name=body.run_name or None,
         user_id=body.user_id,
     )
-    return {"run": run_json(client.get_run(run.run_id))}
+    return {"run": run_json(run)}
 
 
 @router.post("/runs/update")

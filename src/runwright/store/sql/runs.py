@@ -15,6 +15,7 @@ from runwright.entities import (
     LifecycleStage,
     PagedList,
     Run,
+    RunData,
     RunInfo,
     RunStatus,
     Tag,
@@ -106,12 +107,10 @@ class SqlRuns:
                 tags=tags,
             )
             session.flush()
-            return Run(info=row.to_info())
+            # A new run holds exactly these tags and nothing else: no need to read it back.
+            return Run(info=row.to_info(), data=RunData(tags={t.key: t.value for t in tags}))
 
-        created = self._db.run_write(work)
-        if not tags:
-            return created
-        return self.get_run(run_id=run_id)
+        return self._db.run_write(work)
 
     def get_run(self, *, run_id: str) -> Run:
         with self._db.read() as session:
