@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -66,18 +65,20 @@ def store_outputs(
         folder = local_root.absolute() / OUTPUTS_FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         for name, value in values.items():
-            # The artifact store's own partial prefix: listings and downloads skip it, so
-            # a worker killed mid-write leaves nothing that looks like an output.
-            scratch = folder / f"{PARTIAL_PREFIX}{uuid.uuid4().hex}"
-            scratch.mkdir()
+            # Written under the artifact store's own partial prefix (listings and
+            # downloads skip it, so a worker killed mid-write leaves nothing that looks
+            # like an output), then renamed into view: no temp folder, no copy.
+            partial = f"{PARTIAL_PREFIX}{uuid.uuid4().hex}-{name}"
             try:
-                written, stored = save_value(value, scratch, name)
+                written, stored = save_value(value, folder, partial)
                 content_hash, size = _file_digest(written)
                 _fsync(written)
-                final = folder / written.name
+                final = folder / f"{name}{written.name[len(partial) :]}"
                 os.replace(written, final)
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
+            except BaseException:
+                for leftover in folder.glob(f"{partial}*"):
+                    leftover.unlink(missing_ok=True)
+                raise
             refs.append(OutputRef(name, str(final), stored, content_hash, size, producer_run_id))
         return refs
     repository = ArtifactRepository(artifact_root)

@@ -69,7 +69,8 @@ class PipelineStore(ABC):
         cache_reason: str,
         cache_components: Mapping[str, Any],
     ) -> RunInfo:
-        """Create a RUNNING step run nested in the pipeline run."""
+        """Create a RUNNING step run nested in the pipeline run. Not flushed to disk on
+        its own (the step's end is): a power cut may forget that a step started."""
 
     @abstractmethod
     def finish_step(

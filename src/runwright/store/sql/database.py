@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ __all__ = ["Database", "normalise_url"]
 
 T = TypeVar("T")
 _WRITE_OPTION = "runwright_write"
+_LAZY_SYNC_OPTION = "runwright_lazy_sync"
 _LOCKED_RETRIES = 8
 
 
@@ -42,6 +43,9 @@ class Database:
         self.dialect = make_url(self.url).get_backend_name()
         self.engine = self._create_engine(sqlite_busy_timeout)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._lazy_write_engine = self.engine.execution_options(
+            **{_WRITE_OPTION: True, _LAZY_SYNC_OPTION: True}
+        )
         # SQLite has one writer at a time anyway; threads of one process (a server's
         # workers) queue here instead of spinning on the file lock.
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
@@ -62,9 +66,18 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A transaction that commits on success and rolls back on any error."""
-        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+    def write(self, *, durable: bool = True) -> Iterator[Session]:
+        """A transaction that commits on success and rolls back on any error.
+
+        ``durable=False`` skips the flush to disk at commit: the write survives a crash
+        of the process but not of the machine, until the next durable commit (which
+        makes it durable too). For records nobody has been promised yet, such as "this
+        step started".
+        """
+        engine = self._write_engine if durable else self._lazy_write_engine
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            if not durable and self.dialect == "postgresql":
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             yield session
 
     @property
@@ -72,14 +85,14 @@ class Database:
         """The engine whose transactions take SQLite's write lock when they begin."""
         return self._write_engine
 
-    def run_write(self, work: Callable[[Session], T]) -> T:
+    def run_write(self, work: Callable[[Session], T], *, durable: bool = True) -> T:
         """Run `work` in a write transaction, retrying if SQLite reports a lock timeout."""
         for attempt in range(_LOCKED_RETRIES):
             try:
                 if self._write_lock is None:
-                    with self.write() as session:
+                    with self.write(durable=durable) as session:
                         return work(session)
-                with self._write_lock, self.write() as session:
+                with self._write_lock, self.write(durable=durable) as session:
                     return work(session)
             except OperationalError as exc:
                 if not _is_lock_error(exc) or attempt == _LOCKED_RETRIES - 1:
@@ -111,5 +124,11 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(_WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        if not options.get(_WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # Set on every write, as pooled connections are shared by both kinds of write.
+        lazy = options.get(_LAZY_SYNC_OPTION, False)
+        connection.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if lazy else 'FULL'}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

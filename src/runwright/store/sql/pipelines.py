@@ -263,7 +263,7 @@ class SqlPipelines:
             session.flush()
             return row.to_info()
 
-        return self._db.run_write(work)
+        return self._db.run_write(work, durable=False)
 
     def finish_step(
         self,
