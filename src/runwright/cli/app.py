@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from runwright.cli import db, experiments, gc, pipelines, run, runs, server
+from runwright.cli import db, experiments, gc, models, pipelines, run, runs, server
 from runwright.cli.context import CliState
 from runwright.errors import RunwrightError
 
@@ -39,6 +39,7 @@ app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.add_typer(db.app, name="db")
 app.add_typer(pipelines.app, name="pipelines")
+app.add_typer(models.app, name="models")
 app.command("gc")(gc.gc_command)
 app.command("run")(run.run_command)
 app.command("server")(server.server_command)

@@ -19,6 +19,14 @@ from runwright.entities.logged_models import (
     LoggedModelStatus,
 )
 from runwright.entities.paging import PagedList
+from runwright.entities.registry import (
+    ModelVersion,
+    ModelVersionStatus,
+    RegisteredModel,
+    RegistryAction,
+    RegistryEvent,
+    Stage,
+)
 from runwright.entities.runs import PARENT_RUN_TAG, RUN_NAME_TAG, USER_TAG, Run, RunData, RunInfo
 from runwright.entities.values import Metric, Param, Tag
 
@@ -41,12 +49,18 @@ __all__ = [
     "LoggedModelOutput",
     "LoggedModelStatus",
     "Metric",
+    "ModelVersion",
+    "ModelVersionStatus",
     "PagedList",
     "Param",
+    "RegisteredModel",
+    "RegistryAction",
+    "RegistryEvent",
     "Run",
     "RunData",
     "RunInfo",
     "RunStatus",
+    "Stage",
     "Tag",
     "ViewType",
 ]

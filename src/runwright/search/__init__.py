@@ -9,6 +9,8 @@ from __future__ import annotations
 from runwright.search.ast import (
     EXPERIMENTS,
     LOGGED_MODELS,
+    MODEL_VERSIONS,
+    REGISTERED_MODELS,
     RUNS,
     And,
     Comparison,
@@ -30,6 +32,8 @@ from runwright.search.grammar import parse_filter, parse_order_by
 __all__ = [
     "EXPERIMENTS",
     "LOGGED_MODELS",
+    "MODEL_VERSIONS",
+    "REGISTERED_MODELS",
     "RUNS",
     "And",
     "Comparison",

@@ -4,9 +4,10 @@ A filter is a tree of :class:`Comparison` leaves joined by :class:`And`, :class:
 :class:`Not`. Every node is a frozen dataclass, so two filters that mean the same thing
 after parsing compare equal (whitespace, keyword case and entity aliases are gone).
 
-:class:`SearchTarget` says what a filter may name for one kind of resource (runs or
-experiments); the parser checks identifiers, operators and value types against it, so a
-store only ever sees trees that make sense.
+:class:`SearchTarget` says what a filter may name for one kind of resource (runs,
+experiments, logged models, registered models, model versions); the parser checks
+identifiers, operators and value types against it, so a store only ever sees trees that
+make sense.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import TypeAlias
 
 __all__ = [
     "EXPERIMENTS",
+    "MODEL_VERSIONS",
+    "REGISTERED_MODELS",
     "RUNS",
     "And",
     "Comparison",
@@ -220,6 +223,37 @@ LOGGED_MODELS = SearchTarget(
         "last_updated_timestamp",
     ),
     orderable_entities=(Entity.ATTRIBUTES, Entity.METRICS),
+)
+
+
+REGISTERED_MODELS = SearchTarget(
+    name="registered models",
+    entities=(Entity.ATTRIBUTES, Entity.TAGS),
+    attributes={
+        "name": ValueKind.STRING,
+        "creation_timestamp": ValueKind.NUMBER,
+        "last_updated_timestamp": ValueKind.NUMBER,
+    },
+    # MLflow's order_by key `timestamp` is the last update.
+    attribute_aliases={"timestamp": "last_updated_timestamp"},
+    orderable_attributes=("name", "creation_timestamp", "last_updated_timestamp"),
+    orderable_entities=(Entity.ATTRIBUTES,),
+)
+
+MODEL_VERSIONS = SearchTarget(
+    name="model versions",
+    entities=(Entity.ATTRIBUTES, Entity.TAGS),
+    attributes={
+        "name": ValueKind.STRING,
+        "version_number": ValueKind.NUMBER,
+        "run_id": ValueKind.STRING,
+        "source_path": ValueKind.STRING,
+        "creation_timestamp": ValueKind.NUMBER,
+        "last_updated_timestamp": ValueKind.NUMBER,
+    },
+    attribute_aliases={"timestamp": "last_updated_timestamp"},
+    orderable_attributes=("name", "version_number", "creation_timestamp", "last_updated_timestamp"),
+    orderable_entities=(Entity.ATTRIBUTES,),
 )
 
 

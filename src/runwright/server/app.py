@@ -16,7 +16,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runwright._version import __version__
 from runwright.server.errors import error_response, install_error_handlers
-from runwright.server.routes import artifact_proxy, experiments, logged_models, runs, runwright_api
+from runwright.server.routes import (
+    artifact_proxy,
+    experiments,
+    logged_models,
+    registry,
+    runs,
+    runwright_api,
+)
 from runwright.settings import Settings
 
 __all__ = ["PROXY_SCHEME", "ServerConfig", "create_app"]
@@ -59,8 +66,10 @@ def create_app(config: ServerConfig | None = None, *, settings: Settings | None 
         app.include_router(experiments.router, prefix=prefix)
         app.include_router(runs.router, prefix=prefix)
         app.include_router(logged_models.router, prefix=prefix)
+        app.include_router(registry.router, prefix=prefix)
     app.include_router(artifact_proxy.router)
     app.include_router(runwright_api.router, prefix="/api/2.0/runwright")
+    app.include_router(registry.extension_router, prefix="/api/2.0/runwright")
 
     app.add_middleware(_JsonBodyGuard)
 

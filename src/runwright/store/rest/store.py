@@ -10,6 +10,7 @@ from runwright.settings import Settings
 from runwright.store.base import TrackingStore
 from runwright.store.rest.experiments import RestExperiments
 from runwright.store.rest.logged_models import RestLoggedModels
+from runwright.store.rest.registry import RestRegistry
 from runwright.store.rest.runs import RestRuns
 from runwright.store.rest.transport import RestTransport
 
@@ -19,12 +20,13 @@ if TYPE_CHECKING:
 __all__ = ["RestTrackingStore", "open_rest_store"]
 
 
-class RestTrackingStore(RestExperiments, RestRuns, RestLoggedModels, TrackingStore):
+class RestTrackingStore(RestExperiments, RestRuns, RestLoggedModels, RestRegistry, TrackingStore):
     """Every store operation as a request to a Runwright (or MLflow) tracking server.
 
     It uses MLflow's REST endpoints wherever MLflow has one, so the mlflow client and
     this store see the same server; heartbeats, metrics logged on a logged model without
-    a run, listing deleted runs and models, and purging use `/api/2.0/runwright/...`,
+    a run, listing deleted runs and models, purging and the model registry's audit
+    history use `/api/2.0/runwright/...`,
     which an MLflow server does not have. One connection pool per store: call
     :meth:`close` when done.
     """

@@ -19,7 +19,7 @@ __all__ = ["HEAD_REVISION", "current_revision", "ensure_schema", "upgrade"]
 
 # Pinned so that opening a store does not import Alembic; a test checks it matches
 # the newest script in migrations/versions.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -6,6 +6,8 @@ Latest metric values live in `latest_metrics`, apart from the full history in
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -27,8 +29,14 @@ from runwright.entities import (
     LoggedModel,
     LoggedModelMetric,
     LoggedModelStatus,
+    ModelVersion,
+    ModelVersionStatus,
+    RegisteredModel,
+    RegistryAction,
+    RegistryEvent,
     RunInfo,
     RunStatus,
+    Stage,
 )
 
 __all__ = [
@@ -42,9 +50,15 @@ __all__ = [
     "LoggedModelRow",
     "LoggedModelTagRow",
     "MetricChunkRow",
+    "ModelVersionRow",
+    "ModelVersionTagRow",
     "ParamRow",
     "PipelineRunRow",
     "PipelineStepRow",
+    "RegisteredModelAliasRow",
+    "RegisteredModelRow",
+    "RegisteredModelTagRow",
+    "RegistryEventRow",
     "RunInputRow",
     "RunOutputRow",
     "RunRow",
@@ -414,3 +428,157 @@ class StepInputRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     producer_run_id: Mapped[str] = mapped_column(String(32), index=True)
     output_name: Mapped[str] = mapped_column(String(250))
+
+
+# -- model registry ----------------------------------------------------------------------
+
+
+class RegisteredModelRow(Base):
+    """A registered model. Its id is never reused (AUTOINCREMENT on SQLite too), so the
+    audit history of a deleted model is never mistaken for a later one's."""
+
+    __tablename__ = "registered_models"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(256), unique=True)
+    creation_time: Mapped[int] = mapped_column(BigInteger)
+    last_updated_time: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The highest version number ever given: numbers of deleted versions are not reused,
+    # and incrementing this row serialises concurrent creates.
+    last_version: Mapped[int] = mapped_column(Integer)
+
+    def to_entity(
+        self,
+        *,
+        tags: dict[str, str],
+        aliases: dict[str, str],
+        latest_versions: tuple[ModelVersion, ...],
+    ) -> RegisteredModel:
+        return RegisteredModel(
+            name=self.name,
+            creation_timestamp=self.creation_time,
+            last_updated_timestamp=self.last_updated_time,
+            user_id=self.user_id,
+            description=self.description,
+            latest_versions=latest_versions,
+            tags=tags,
+            aliases=aliases,
+        )
+
+
+class RegisteredModelTagRow(Base):
+    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "registered_model_tags"
+
+    registered_model_id: Mapped[int] = mapped_column(
+        ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class ModelVersionRow(Base):
+    """A registered version; `storage_location` is its source resolved to files."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("registered_model_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigIdentity, primary_key=True, autoincrement=True)
+    registered_model_id: Mapped[int] = mapped_column(
+        ForeignKey("registered_models.id", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    creation_time: Mapped[int] = mapped_column(BigInteger)
+    last_updated_time: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    current_stage: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+    storage_location: Mapped[str | None] = mapped_column(Text, nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    run_link: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A logged model id (m-...), not a foreign key: purging the model keeps the version.
+    model_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+    def to_entity(
+        self, *, name: str, tags: dict[str, str], aliases: tuple[str, ...]
+    ) -> ModelVersion:
+        return ModelVersion(
+            name=name,
+            version=str(self.version),
+            creation_timestamp=self.creation_time,
+            last_updated_timestamp=self.last_updated_time,
+            current_stage=Stage(self.current_stage),
+            source=self.source,
+            status=ModelVersionStatus(self.status),
+            user_id=self.user_id,
+            description=self.description,
+            run_id=self.run_id,
+            status_message=self.status_message,
+            run_link=self.run_link,
+            model_id=self.model_id,
+            tags=tags,
+            aliases=aliases,
+        )
+
+
+class ModelVersionTagRow(Base):
+    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "model_version_tags"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class RegisteredModelAliasRow(Base):
+    """An alias of a model and the version number it points at (deleting the version
+    deletes its aliases)."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "registered_model_aliases"
+
+    registered_model_id: Mapped[int] = mapped_column(
+        ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    alias: Mapped[str] = mapped_column(String(255), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class RegistryEventRow(Base):
+    """One change to the registry. No foreign key: the history outlives the model; the
+    model's id tells its events apart from those of an earlier model of the same name."""
+
+    __tablename__ = "registry_events"
+    __table_args__ = (Index("ix_registry_events_model_name_time", "model_name", "time"),)
+
+    id: Mapped[int] = mapped_column(BigIdentity, primary_key=True, autoincrement=True)
+    time: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[str] = mapped_column(String(256))
+    registered_model_id: Mapped[int] = mapped_column(Integer, index=True)
+    model_name: Mapped[str] = mapped_column(String(256))
+    action: Mapped[str] = mapped_column(String(50))
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    alias: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    before_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    after_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    def to_entity(self) -> RegistryEvent:
+        return RegistryEvent(
+            id=self.id,
+            time=self.time,
+            user=self.user_id,
+            model_name=self.model_name,
+            action=RegistryAction(self.action),
+            version=None if self.version is None else str(self.version),
+            alias=self.alias,
+            before=None if self.before_json is None else json.loads(self.before_json),
+            after=None if self.after_json is None else json.loads(self.after_json),
+        )

@@ -9,6 +9,7 @@ from runwright.store.sql.experiments import SqlExperiments
 from runwright.store.sql.logged_models import SqlLoggedModels
 from runwright.store.sql.logging import SqlLogging
 from runwright.store.sql.pipelines import SqlPipelines
+from runwright.store.sql.registry import SqlRegistry
 from runwright.store.sql.runs import SqlRuns
 
 __all__ = ["SqlTrackingStore"]
@@ -20,6 +21,7 @@ class SqlTrackingStore(
     SqlLogging,
     SqlLoggedModels,
     SqlPipelines,
+    SqlRegistry,
     TrackingStore,
     PipelineStore,
 ):
