@@ -11,7 +11,7 @@ $(UV): scripts/bootstrap-uv.sh
 	PYTHON=$(PYTHON) ./scripts/bootstrap-uv.sh
 
 .venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --quiet --python $(PYTHON)
+	$(UV) sync --locked --inexact --quiet --python $(PYTHON)
 	touch $@
 
 setup: .venv/.synced
@@ -29,12 +29,14 @@ lint: setup
 
 test: setup
 	./scripts/ensure-postgres.sh
+	./scripts/ensure-torch.sh
 	$(MAKE) --no-print-directory lint
 	.venv/bin/pytest
 
 bench: setup
 	.venv/bin/python bench/tracking_local.py
 	.venv/bin/python bench/tracking_server.py
+	.venv/bin/python bench/pipelines.py
 
 clean:
 	rm -rf .venv .tools .runwright

@@ -13,6 +13,9 @@ Importing this package is cheap: SQLAlchemy, fsspec and friends load on first us
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from runwright._version import __version__
 from runwright.entities import (
     Dataset,
@@ -21,6 +24,7 @@ from runwright.entities import (
     FileInfo,
     LifecycleStage,
     Metric,
+    ModelVersion,
     Param,
     Run,
     RunData,
@@ -125,8 +129,10 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "models",
     "pipeline",
     "pipelines",
+    "register_model",
     "search_experiments",
     "search_runs",
     "set_experiment",
@@ -139,10 +145,22 @@ __all__ = [
 ]
 
 
+def register_model(
+    model_uri: str, name: str, tags: Mapping[str, Any] | None = None
+) -> ModelVersion:
+    """Register the model at `model_uri` (`runs:/<run_id>/<path>`, `models:/<logged model
+    id>`, or any artifact URI or folder) as the next version of the registered model
+    `name`, creating that if needed; the run or logged model is recorded with it."""
+    from runwright.registry import register_model as register
+
+    return register(model_uri, name, tags)
+
+
 def __getattr__(name: str) -> object:
-    # `rw.pipelines.resume(...)` without making `import runwright` pay for the engine.
-    if name == "pipelines":
+    # `rw.pipelines.resume(...)` and `rw.models.load_model(...)` without making
+    # `import runwright` pay for the engine or the model flavors.
+    if name in ("pipelines", "models"):
         import importlib
 
-        return importlib.import_module("runwright.pipelines")
+        return importlib.import_module(f"runwright.{name}")
     raise AttributeError(f"module 'runwright' has no attribute {name!r}")

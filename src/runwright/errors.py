@@ -8,7 +8,8 @@ and the REST client raises the same class back::
     ├── InvalidArgumentError            INVALID_PARAMETER_VALUE
     │   ├── FilterSyntaxError           INVALID_PARAMETER_VALUE
     │   ├── ArtifactPathError           INVALID_PARAMETER_VALUE
-    │   └── PipelineDefinitionError     INVALID_PARAMETER_VALUE
+    │   ├── PipelineDefinitionError     INVALID_PARAMETER_VALUE
+    │   └── SchemaError                 INVALID_PARAMETER_VALUE  (runwright.models)
     ├── NotFoundError                   RESOURCE_DOES_NOT_EXIST
     ├── AlreadyExistsError              RESOURCE_ALREADY_EXISTS
     ├── InvalidStateError               INVALID_STATE
