@@ -140,6 +140,56 @@ def _steps() -> Select[PipelineStepRow, RunRow]:
     return select(PipelineStepRow, RunRow).join(RunRow, RunRow.run_id == PipelineStepRow.run_id)
 
 
+def _add_step_run(
+    session: Session,
+    *,
+    run_id: str,
+    pipeline_run_id: str,
+    run_name: str,
+    start_time: int,
+    tags: Sequence[Tag],
+    params: Mapping[str, str],
+    node_id: str,
+    step_name: str,
+    cache_key: str | None,
+    cache_status: CacheStatus,
+    cache_reason: str,
+    cache_components: Mapping[str, Any],
+    cached_from_run_id: str | None,
+) -> RunRow:
+    """A run nested in the pipeline run (same experiment and user) with its step record."""
+    parent = require_run(session, pipeline_run_id)
+    pipeline = session.get(PipelineRunRow, pipeline_run_id)
+    if pipeline is None:
+        raise NotFoundError(f"no pipeline run with id {pipeline_run_id!r}")
+    row = add_run_row(
+        session,
+        run_id=run_id,
+        experiment_id=str(parent.experiment_id),
+        run_name=run_name,
+        user_id=parent.user_id,
+        start_time=start_time,
+        tags=[*tags, Tag(PARENT_RUN_TAG, pipeline_run_id)],
+    )
+    _params(session, run_id, params)
+    session.add(
+        PipelineStepRow(
+            run_id=run_id,
+            pipeline_run_id=pipeline_run_id,
+            pipeline_name=pipeline.pipeline_name,
+            node_id=node_id,
+            step_name=step_name,
+            attempts=0,
+            cache_key=cache_key,
+            cache_status=cache_status.value,
+            cache_reason=cache_reason,
+            cache_components=json.dumps(dict(cache_components)),
+            cached_from_run_id=cached_from_run_id,
+        )
+    )
+    return row
+
+
 class SqlPipelines:
     _db: Database
 
@@ -231,34 +281,21 @@ class SqlPipelines:
         run_id = uuid.uuid4().hex
 
         def work(session: Session) -> RunInfo:
-            parent = require_run(session, pipeline_run_id)
-            pipeline = session.get(PipelineRunRow, pipeline_run_id)
-            if pipeline is None:
-                raise NotFoundError(f"no pipeline run with id {pipeline_run_id!r}")
-            row = add_run_row(
+            row = _add_step_run(
                 session,
                 run_id=run_id,
-                experiment_id=str(parent.experiment_id),
+                pipeline_run_id=pipeline_run_id,
                 run_name=run_name,
-                user_id=parent.user_id,
                 start_time=start_time,
-                tags=[*tags, Tag(PARENT_RUN_TAG, pipeline_run_id)],
-            )
-            _params(session, run_id, params)
-            session.add(
-                PipelineStepRow(
-                    run_id=run_id,
-                    pipeline_run_id=pipeline_run_id,
-                    pipeline_name=pipeline.pipeline_name,
-                    node_id=node_id,
-                    step_name=step_name,
-                    attempts=0,
-                    cache_key=cache_key,
-                    cache_status=cache_status.value,
-                    cache_reason=cache_reason,
-                    cache_components=json.dumps(dict(cache_components)),
-                    cached_from_run_id=None,
-                )
+                tags=tags,
+                params=params,
+                node_id=node_id,
+                step_name=step_name,
+                cache_key=cache_key,
+                cache_status=cache_status,
+                cache_reason=cache_reason,
+                cache_components=cache_components,
+                cached_from_run_id=None,
             )
             session.flush()
             return row.to_info()
@@ -313,37 +350,24 @@ class SqlPipelines:
         run_id = uuid.uuid4().hex
 
         def work(session: Session) -> str:
-            parent = require_run(session, pipeline_run_id)
-            pipeline = session.get(PipelineRunRow, pipeline_run_id)
-            if pipeline is None:
-                raise NotFoundError(f"no pipeline run with id {pipeline_run_id!r}")
-            row = add_run_row(
+            row = _add_step_run(
                 session,
                 run_id=run_id,
-                experiment_id=str(parent.experiment_id),
+                pipeline_run_id=pipeline_run_id,
                 run_name=run_name,
-                user_id=parent.user_id,
                 start_time=time,
-                tags=[*tags, Tag(PARENT_RUN_TAG, pipeline_run_id)],
+                tags=tags,
+                params=params,
+                node_id=node_id,
+                step_name=step_name,
+                cache_key=cache_key,
+                cache_status=CacheStatus.HIT,
+                cache_reason=cache_reason,
+                cache_components=cache_components,
+                cached_from_run_id=cached_from.run_id,
             )
             row.status = RunStatus.FINISHED.value
             row.end_time = time
-            _params(session, run_id, params)
-            session.add(
-                PipelineStepRow(
-                    run_id=run_id,
-                    pipeline_run_id=pipeline_run_id,
-                    pipeline_name=pipeline.pipeline_name,
-                    node_id=node_id,
-                    step_name=step_name,
-                    attempts=0,
-                    cache_key=cache_key,
-                    cache_status=CacheStatus.HIT.value,
-                    cache_reason=cache_reason,
-                    cache_components=json.dumps(dict(cache_components)),
-                    cached_from_run_id=cached_from.run_id,
-                )
-            )
             _add_outputs(session, run_id, list(cached_from.outputs.values()))
             _add_inputs(session, run_id, inputs)
             return run_id
