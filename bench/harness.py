@@ -1,7 +1,8 @@
 """Running benchmark workers: one subprocess and one fresh temp folder per measurement,
 and the pinned virtual environments the competitors' workers run in.
 
-Nothing here knows what a workload does; `tracking_local.py` says what to run.
+Nothing here knows what a workload does; the benchmark scripts (`tracking_local.py`,
+`pipelines.py`) say what to run.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,16 @@ from workloads.shapes import RESULT_PREFIX
 __all__ = [
     "Job",
     "Measured",
+    "Then",
     "Tool",
     "WorkerError",
+    "clean_env",
     "console",
     "ensure_venv",
+    "git_commit",
+    "load_average",
     "run_interleaved",
+    "run_worker_in",
     "run_workload",
     "time_imports",
 ]
@@ -88,65 +94,122 @@ def run_workload(
         root = Path(folder)
         if prepare is not None:
             prepare(root)
-        command = [str(tool.python), str(tool.script), workload, "--root", str(root)]
-        command += ["--params", json.dumps(params)]
-        try:
-            done = subprocess.run(
-                command,
-                cwd=root,
-                env=tool.env_for(root),
-                capture_output=True,
-                text=True,
-                timeout=3600,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise WorkerError(f"{tool.name} {workload} took over an hour") from None
-        lines = [ln for ln in done.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
-        if done.returncode != 0 or not lines:
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-8:])
-            raise WorkerError(f"{tool.name} {workload} exited {done.returncode}:\n{tail}")
-        result: dict[str, Any] = json.loads(lines[-1][len(RESULT_PREFIX) :])
+        result = run_worker_in(tool, workload, params, root)
         if after is not None:
             after(root, result)
         return result
 
 
+def run_worker_in(tool: Tool, workload: str, params: dict[str, Any], root: Path) -> dict[str, Any]:
+    """One worker process in the folder `root`, and its RESULT, to which this adds
+    `process_seconds`: the process's whole life as its parent saw it (start to exit)."""
+    command = [str(tool.python), str(tool.script), workload, "--root", str(root)]
+    command += ["--params", json.dumps(params)]
+    env = tool.env_for(root)
+    began = time.perf_counter()
+    try:
+        done = subprocess.run(
+            command,
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise WorkerError(f"{tool.name} {workload} took over an hour") from None
+    took = time.perf_counter() - began
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
+    if done.returncode != 0 or not lines:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-8:])
+        raise WorkerError(f"{tool.name} {workload} exited {done.returncode}:\n{tail}")
+    result: dict[str, Any] = json.loads(lines[-1][len(RESULT_PREFIX) :])
+    result.setdefault("process_seconds", took)
+    return result
+
+
+@dataclass(frozen=True)
+class Then:
+    """A worker run after a job's own, in the same folder, in a fresh process of its
+    own: e.g. a second pipeline run that finds what the first one cached. Kept as `key`."""
+
+    key: str
+    workload: str
+    params: dict[str, Any]
+
+
 @dataclass(frozen=True, eq=False)
 class Job:
-    """One repeated measurement: `workload` run by `tool` with `params`, kept as `key`."""
+    """One repeated measurement: `workload` run by `tool` with `params`, kept as `key`;
+    then, in the same folder, each of `then` in turn."""
 
     tool: Tool
     key: str
     workload: str
     params: dict[str, Any]
+    then: tuple[Then, ...] = ()
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.key, *(t.key for t in self.then)]
+
+
+def _measure(job: Job) -> tuple[dict[str, dict[str, Any]], dict[str, WorkerError]]:
+    """One repetition of a job: the results and the errors, by key. A worker after one
+    that failed is not run (it needs that one's folder) and fails with the same error."""
+    got: dict[str, dict[str, Any]] = {}
+    failed: dict[str, WorkerError] = {}
+
+    def follow(root: Path, _result: dict[str, Any]) -> None:
+        for index, then in enumerate(job.then):
+            try:
+                got[then.key] = run_worker_in(job.tool, then.workload, then.params, root)
+            except WorkerError as exc:
+                failed.update({t.key: exc for t in job.then[index:]})
+                return
+
+    try:
+        got[job.key] = run_workload(job.tool, job.workload, job.params, after=follow)
+    except WorkerError as exc:
+        failed.update({key: exc for key in job.keys})
+    return got, failed
 
 
 def run_interleaved(jobs: list[Job], times: int, out: Measured) -> None:
     """Run every job `times` times, round-robin (job 1, job 2, …, job 1, …), so that a
     burst of other work on the machine hits every tool alike instead of one of them.
 
-    Each run is an independent measurement in its own process and folder. The runs
-    that worked are kept; the first error of those that did not is noted.
+    Each run is an independent measurement in its own process and folder (shared only
+    with the job's `then` workers). The runs that worked are kept; the first error of
+    those that did not is noted.
     """
-    samples: dict[Job, list[dict[str, Any]]] = {job: [] for job in jobs}
-    errors: dict[Job, list[WorkerError]] = {job: [] for job in jobs}
+    samples: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    errors: dict[tuple[str, str], list[WorkerError]] = {}
+    for job in jobs:
+        for key in job.keys:
+            samples[job.tool.name, key] = []
+            errors[job.tool.name, key] = []
     for index in range(times):
         for job in jobs:
             label = f"{job.tool.name:<9} {job.key:<26} {index + 1}/{times}"
             began = time.perf_counter()
-            try:
-                samples[job].append(run_workload(job.tool, job.workload, job.params))
-            except WorkerError as exc:
-                errors[job].append(exc)
-                console.print(f"[red]  {label}  failed")
-                continue
-            console.print(f"  {label}  ({time.perf_counter() - began:.1f} s)")
-    for job in jobs:
-        if samples[job]:
-            out.put(job.tool.name, job.key, samples[job])
-        if errors[job]:
-            out.fail(job.tool.name, job.key, errors[job][0], failed=len(errors[job]), of=times)
+            got, failed = _measure(job)
+            for key, result in got.items():
+                samples[job.tool.name, key].append(result)
+            for key, exc in failed.items():
+                errors[job.tool.name, key].append(exc)
+            took = f"({time.perf_counter() - began:.1f} s)"
+            if failed:
+                console.print(f"[red]  {label}  {took} failed: {', '.join(failed)}")
+            else:
+                console.print(f"  {label}  {took}")
+    for (tool, key), found in samples.items():
+        if found:
+            out.put(tool, key, found)
+        if errors[tool, key]:
+            first = errors[tool, key][0]
+            out.fail(tool, key, first, failed=len(errors[tool, key]), of=times)
 
 
 def time_imports(tool: Tool, module: str, times: int) -> dict[str, Any]:
@@ -177,6 +240,42 @@ def time_imports(tool: Tool, module: str, times: int) -> dict[str, Any]:
     return {"import_seconds": imports, "python_seconds": floors}
 
 
+def clean_env(*prefixes: str, pycache: Path | None = None) -> dict[str, str]:
+    """The caller's environment without variables that start with one of `prefixes` (the
+    tools' own settings) or that would steer Python to another environment.
+
+    With `pycache`, compiled bytecode is kept there (PYTHONPYCACHEPREFIX) and written
+    even if the caller said not to: otherwise a worker whose environment was installed
+    without .pyc files (uv's default) would compile every module it imports, every time.
+    """
+    dropped = (*prefixes, "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def git_commit(folder: Path) -> str:
+    """The short id of the commit checked out where `folder` is ("" if none)."""
+    done = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip()
+
+
+def load_average() -> float | None:
+    """The 1-minute load average, or None where the platform has none: other work on a
+    shared machine slows the tools down, unevenly, so reports print it before and after."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
 # -- pinned virtual environments ---------------------------------------------------------------
 
 
@@ -194,17 +293,21 @@ def _installed_version(python: Path, package: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def ensure_venv(venv: Path, package: str, version: str) -> tuple[Path | None, str | None]:
-    """The interpreter of a virtual environment holding exactly `package==version`,
-    created (with pip, from the package index) unless it already exists; or None and
-    the reason it could not be had."""
+def ensure_venv(
+    venv: Path, package: str, version: str, *, also: Mapping[str, str] | None = None
+) -> tuple[Path | None, str | None]:
+    """The interpreter of a virtual environment holding exactly `package==version` (and
+    each of `also`, package → version, beside it), created (with pip, from the package
+    index) unless it already exists; or None and the reason it could not be had."""
     python = _venv_python(venv)
-    if _installed_version(python, package) == version:
+    pins = {package: version, **(also or {})}
+    if all(_installed_version(python, name) == pinned for name, pinned in pins.items()):
         return python, None
-    console.print(f"[bold]Creating {venv} ({package}=={version})…")
+    wanted = [f"{name}=={pinned}" for name, pinned in pins.items()]
+    console.print(f"[bold]Creating {venv} ({', '.join(wanted)})…")
     steps = [
         [sys.executable, "-m", "venv", "--clear", str(venv)],
-        [str(python), "-m", "pip", "install", "--quiet", f"{package}=={version}"],
+        [str(python), "-m", "pip", "install", "--quiet", *wanted],
     ]
     for step in steps:
         try:
@@ -216,7 +319,8 @@ def ensure_venv(venv: Path, package: str, version: str) -> tuple[Path | None, st
             errors = [ln for ln in lines if "ERROR" in ln] or lines[-3:]
             reason = " / ".join(e if len(e) <= 200 else e[:200] + "…" for e in errors[-3:])
             return None, f"`{' '.join(step[:4])} …` exited {done.returncode}: {reason}"
-    installed = _installed_version(python, package)
-    if installed != version:
-        return None, f"the new virtual environment has {package} {installed}, not {version}"
+    for name, pinned in pins.items():
+        installed = _installed_version(python, name)
+        if installed != pinned:
+            return None, f"the new virtual environment has {name} {installed}, not {pinned}"
     return python, None
