@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import CursorResult, Select, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from runwright.entities import PARENT_RUN_TAG, LifecycleStage, RunInfo, RunStatus, Tag
@@ -22,7 +22,7 @@ from runwright.entities.pipelines import (
 from runwright.errors import NotFoundError
 from runwright.store.sql.database import Database
 from runwright.store.sql.dialect import upsert
-from runwright.store.sql.runs import add_run_row, require_run
+from runwright.store.sql.runs import add_run_row
 from runwright.store.sql.schema import (
     ParamRow,
     PipelineRunRow,
@@ -35,37 +35,82 @@ from runwright.store.sql.schema import (
 
 __all__ = ["SqlPipelines"]
 
+_RUNS = cast(Table, RunRow.__table__)
+_PIPELINES = cast(Table, PipelineRunRow.__table__)
+_STEPS = cast(Table, PipelineStepRow.__table__)
+_OUTPUTS = cast(Table, StepOutputRow.__table__)
+_INPUTS = cast(Table, StepInputRow.__table__)
+
+# The per-step paths (start, finish, cache lookups) use Core statements: a pipeline
+# writes a run per step, and the ORM's unit of work cost more than the database did.
+
+
+_PARAMS = cast(Table, ParamRow.__table__)
+_INSERT = {table.name: insert(table) for table in (_PARAMS, _STEPS, _OUTPUTS, _INPUTS)}
+_PARENT = (
+    select(_RUNS.c.experiment_id, _RUNS.c.user_id, _PIPELINES.c.pipeline_name)
+    .join(_PIPELINES, _PIPELINES.c.run_id == _RUNS.c.run_id)
+    .where(_RUNS.c.run_id == bindparam("run_id"))
+)
+_END_RUN = (
+    update(_RUNS)
+    .where(_RUNS.c.run_id == bindparam("target"))
+    .values(status=bindparam("status"), end_time=bindparam("end_time"))
+)
+_COUNT_ATTEMPTS = (
+    update(_STEPS)
+    .where(_STEPS.c.run_id == bindparam("target"))
+    .values(attempts=bindparam("attempts"))
+)
+
+
+def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(_INSERT[table.name], rows)
+
 
 def _params(session: Session, run_id: str, params: Mapping[str, str]) -> None:
-    session.add_all(ParamRow(run_id=run_id, key=k, value=v) for k, v in params.items())
+    _insert(
+        session,
+        _PARAMS,
+        [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
+    )
 
 
 def _add_outputs(session: Session, run_id: str, outputs: Sequence[OutputRef]) -> None:
-    session.add_all(
-        StepOutputRow(
-            run_id=run_id,
-            name=o.name,
-            uri=o.uri,
-            serializer=o.serializer,
-            content_hash=o.content_hash,
-            size=o.size,
-            producer_run_id=o.producer_run_id,
-        )
-        for o in outputs
+    _insert(
+        session,
+        _OUTPUTS,
+        [
+            {
+                "run_id": run_id,
+                "name": o.name,
+                "uri": o.uri,
+                "serializer": o.serializer,
+                "content_hash": o.content_hash,
+                "size": o.size,
+                "producer_run_id": o.producer_run_id,
+            }
+            for o in outputs
+        ],
     )
 
 
 def _add_inputs(session: Session, run_id: str, inputs: Sequence[StepInput]) -> None:
-    session.add_all(
-        StepInputRow(
-            run_id=run_id,
-            arg=i.arg,
-            position=i.position,
-            content_hash=i.content_hash,
-            producer_run_id=i.producer_run_id,
-            output_name=i.output_name,
-        )
-        for i in inputs
+    _insert(
+        session,
+        _INPUTS,
+        [
+            {
+                "run_id": run_id,
+                "arg": i.arg,
+                "position": i.position,
+                "content_hash": i.content_hash,
+                "producer_run_id": i.producer_run_id,
+                "output_name": i.output_name,
+            }
+            for i in inputs
+        ],
     )
 
 
@@ -84,13 +129,22 @@ def _record(run: RunRow, parent: PipelineRunRow) -> PipelineRunRecord:
     )
 
 
-def _load_steps(session: Session, query: Select[PipelineStepRow, RunRow]) -> list[StepRecord]:
+def _steps() -> Select[Any]:
+    return select(
+        _STEPS,
+        _RUNS.c.status,
+        _RUNS.c.start_time,
+        _RUNS.c.end_time,
+    ).join(_RUNS, _RUNS.c.run_id == _STEPS.c.run_id)
+
+
+def _load_steps(session: Session, query: Select[Any]) -> list[StepRecord]:
     rows = session.execute(query).all()
-    run_ids = [step.run_id for step, _run in rows]
+    run_ids = [row.run_id for row in rows]
     outputs: dict[str, dict[str, OutputRef]] = {run_id: {} for run_id in run_ids}
     inputs: dict[str, list[StepInput]] = {run_id: [] for run_id in run_ids}
     if run_ids:
-        for out in session.scalars(select(StepOutputRow).where(StepOutputRow.run_id.in_(run_ids))):
+        for out in session.execute(select(_OUTPUTS).where(_OUTPUTS.c.run_id.in_(run_ids))):
             outputs[out.run_id][out.name] = OutputRef(
                 name=out.name,
                 uri=out.uri,
@@ -99,10 +153,10 @@ def _load_steps(session: Session, query: Select[PipelineStepRow, RunRow]) -> lis
                 size=out.size,
                 producer_run_id=out.producer_run_id,
             )
-        for inp in session.scalars(
-            select(StepInputRow)
-            .where(StepInputRow.run_id.in_(run_ids))
-            .order_by(StepInputRow.arg, StepInputRow.position)
+        for inp in session.execute(
+            select(_INPUTS)
+            .where(_INPUTS.c.run_id.in_(run_ids))
+            .order_by(_INPUTS.c.arg, _INPUTS.c.position)
         ):
             inputs[inp.run_id].append(
                 StepInput(
@@ -115,29 +169,25 @@ def _load_steps(session: Session, query: Select[PipelineStepRow, RunRow]) -> lis
             )
     return [
         StepRecord(
-            run_id=step.run_id,
-            pipeline_run_id=step.pipeline_run_id,
-            pipeline_name=step.pipeline_name,
-            node_id=step.node_id,
-            step_name=step.step_name,
-            status=run.status,
-            start_time=run.start_time,
-            end_time=run.end_time,
-            attempts=step.attempts,
-            cache_key=step.cache_key,
-            cache_status=CacheStatus(step.cache_status),
-            cache_reason=step.cache_reason,
-            cached_from_run_id=step.cached_from_run_id,
-            cache_components=json.loads(step.cache_components),
-            outputs=outputs[step.run_id],
-            inputs=tuple(inputs[step.run_id]),
+            run_id=row.run_id,
+            pipeline_run_id=row.pipeline_run_id,
+            pipeline_name=row.pipeline_name,
+            node_id=row.node_id,
+            step_name=row.step_name,
+            status=row.status,
+            start_time=row.start_time,
+            end_time=row.end_time,
+            attempts=row.attempts,
+            cache_key=row.cache_key,
+            cache_status=CacheStatus(row.cache_status),
+            cache_reason=row.cache_reason,
+            cached_from_run_id=row.cached_from_run_id,
+            cache_components=json.loads(row.cache_components),
+            outputs=outputs[row.run_id],
+            inputs=tuple(inputs[row.run_id]),
         )
-        for step, run in rows
+        for row in rows
     ]
-
-
-def _steps() -> Select[PipelineStepRow, RunRow]:
-    return select(PipelineStepRow, RunRow).join(RunRow, RunRow.run_id == PipelineStepRow.run_id)
 
 
 def _add_step_run(
@@ -156,13 +206,12 @@ def _add_step_run(
     cache_reason: str,
     cache_components: Mapping[str, Any],
     cached_from_run_id: str | None,
-) -> RunRow:
+) -> RunInfo:
     """A run nested in the pipeline run (same experiment and user) with its step record."""
-    parent = require_run(session, pipeline_run_id)
-    pipeline = session.get(PipelineRunRow, pipeline_run_id)
-    if pipeline is None:
+    parent = session.execute(_PARENT, {"run_id": pipeline_run_id}).first()
+    if parent is None:
         raise NotFoundError(f"no pipeline run with id {pipeline_run_id!r}")
-    row = add_run_row(
+    info = add_run_row(
         session,
         run_id=run_id,
         experiment_id=str(parent.experiment_id),
@@ -172,22 +221,26 @@ def _add_step_run(
         tags=[*tags, Tag(PARENT_RUN_TAG, pipeline_run_id)],
     )
     _params(session, run_id, params)
-    session.add(
-        PipelineStepRow(
-            run_id=run_id,
-            pipeline_run_id=pipeline_run_id,
-            pipeline_name=pipeline.pipeline_name,
-            node_id=node_id,
-            step_name=step_name,
-            attempts=0,
-            cache_key=cache_key,
-            cache_status=cache_status.value,
-            cache_reason=cache_reason,
-            cache_components=json.dumps(dict(cache_components)),
-            cached_from_run_id=cached_from_run_id,
-        )
+    _insert(
+        session,
+        _STEPS,
+        [
+            {
+                "run_id": run_id,
+                "pipeline_run_id": pipeline_run_id,
+                "pipeline_name": parent.pipeline_name,
+                "node_id": node_id,
+                "step_name": step_name,
+                "attempts": 0,
+                "cache_key": cache_key,
+                "cache_status": cache_status.value,
+                "cache_reason": cache_reason,
+                "cache_components": json.dumps(dict(cache_components)),
+                "cached_from_run_id": cached_from_run_id,
+            }
+        ],
     )
-    return row
+    return info
 
 
 class SqlPipelines:
@@ -281,7 +334,7 @@ class SqlPipelines:
         run_id = uuid.uuid4().hex
 
         def work(session: Session) -> RunInfo:
-            row = _add_step_run(
+            return _add_step_run(
                 session,
                 run_id=run_id,
                 pipeline_run_id=pipeline_run_id,
@@ -297,8 +350,6 @@ class SqlPipelines:
                 cache_components=cache_components,
                 cached_from_run_id=None,
             )
-            session.flush()
-            return row.to_info()
 
         return self._db.run_write(work, durable=False)
 
@@ -314,13 +365,16 @@ class SqlPipelines:
         tags: Sequence[Tag],
     ) -> None:
         def work(session: Session) -> None:
-            run = require_run(session, run_id)
-            step = session.get(PipelineStepRow, run_id)
-            if step is None:
+            found: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                _END_RUN, {"target": run_id, "status": status.value, "end_time": end_time}
+            )
+            if not found.rowcount:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            step: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                _COUNT_ATTEMPTS, {"target": run_id, "attempts": attempts}
+            )
+            if not step.rowcount:
                 raise NotFoundError(f"run {run_id} is not a pipeline step")
-            run.status = status.value
-            run.end_time = end_time
-            step.attempts = attempts
             _add_outputs(session, run_id, outputs)
             _add_inputs(session, run_id, inputs)
             if tags:
@@ -350,7 +404,7 @@ class SqlPipelines:
         run_id = uuid.uuid4().hex
 
         def work(session: Session) -> str:
-            row = _add_step_run(
+            _add_step_run(
                 session,
                 run_id=run_id,
                 pipeline_run_id=pipeline_run_id,
@@ -366,8 +420,9 @@ class SqlPipelines:
                 cache_components=cache_components,
                 cached_from_run_id=cached_from.run_id,
             )
-            row.status = RunStatus.FINISHED.value
-            row.end_time = time
+            session.execute(
+                _END_RUN, {"target": run_id, "status": RunStatus.FINISHED.value, "end_time": time}
+            )
             _add_outputs(session, run_id, list(cached_from.outputs.values()))
             _add_inputs(session, run_id, inputs)
             return run_id
@@ -378,12 +433,12 @@ class SqlPipelines:
         query = (
             _steps()
             .where(
-                PipelineStepRow.cache_key == cache_key,
-                PipelineStepRow.cached_from_run_id.is_(None),
-                RunRow.status == RunStatus.FINISHED.value,
-                RunRow.lifecycle_stage == LifecycleStage.ACTIVE.value,
+                _STEPS.c.cache_key == cache_key,
+                _STEPS.c.cached_from_run_id.is_(None),
+                _RUNS.c.status == RunStatus.FINISHED.value,
+                _RUNS.c.lifecycle_stage == LifecycleStage.ACTIVE.value,
             )
-            .order_by(RunRow.end_time.desc())
+            .order_by(_RUNS.c.end_time.desc())
             .limit(1)
         )
         with self._db.read() as session:
@@ -396,13 +451,13 @@ class SqlPipelines:
         query = (
             _steps()
             .where(
-                PipelineStepRow.pipeline_name == pipeline_name,
-                PipelineStepRow.node_id == node_id,
-                PipelineStepRow.pipeline_run_id != before_pipeline_run_id,
-                RunRow.status == RunStatus.FINISHED.value,
-                RunRow.lifecycle_stage == LifecycleStage.ACTIVE.value,
+                _STEPS.c.pipeline_name == pipeline_name,
+                _STEPS.c.node_id == node_id,
+                _STEPS.c.pipeline_run_id != before_pipeline_run_id,
+                _RUNS.c.status == RunStatus.FINISHED.value,
+                _RUNS.c.lifecycle_stage == LifecycleStage.ACTIVE.value,
             )
-            .order_by(RunRow.start_time.desc())
+            .order_by(_RUNS.c.start_time.desc())
             .limit(1)
         )
         with self._db.read() as session:
@@ -412,15 +467,15 @@ class SqlPipelines:
     def list_steps(self, *, pipeline_run_id: str) -> list[StepRecord]:
         query = (
             _steps()
-            .where(PipelineStepRow.pipeline_run_id == pipeline_run_id)
-            .order_by(RunRow.start_time, RunRow.run_id)
+            .where(_STEPS.c.pipeline_run_id == pipeline_run_id)
+            .order_by(_RUNS.c.start_time, _RUNS.c.run_id)
         )
         with self._db.read() as session:
             return _load_steps(session, query)
 
     def get_step(self, *, run_id: str) -> StepRecord:
         with self._db.read() as session:
-            found = _load_steps(session, _steps().where(PipelineStepRow.run_id == run_id))
+            found = _load_steps(session, _steps().where(_STEPS.c.run_id == run_id))
         if not found:
             raise NotFoundError(f"run {run_id!r} is not a pipeline step run")
         return found[0]

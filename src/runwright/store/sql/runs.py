@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from runwright.entities import (
@@ -43,6 +44,15 @@ def require_run(session: Session, run_id: str, *, active: bool = False) -> RunRo
     return row
 
 
+_EXPERIMENTS = cast(Table, ExperimentRow.__table__)
+# Built once: these run for every new run, and pipelines make a run per step.
+_EXPERIMENT_FOR_NEW_RUN = select(
+    _EXPERIMENTS.c.experiment_id, _EXPERIMENTS.c.lifecycle_stage, _EXPERIMENTS.c.artifact_location
+).where(_EXPERIMENTS.c.experiment_id == bindparam("experiment_id"))
+_INSERT_RUN = insert(cast(Table, RunRow.__table__))
+_INSERT_TAG = insert(cast(Table, TagRow.__table__))
+
+
 def add_run_row(
     session: Session,
     *,
@@ -52,34 +62,57 @@ def add_run_row(
     user_id: str,
     start_time: int,
     tags: Sequence[Tag],
-) -> RunRow:
-    """Add a new RUNNING run with its tags to the session; the caller commits."""
+) -> RunInfo:
+    """Insert a new RUNNING run with its tags; the caller commits.
+
+    Plain Core statements, not the ORM unit of work: pipelines create a run per step,
+    and the ORM's bookkeeping cost more than the database did.
+    """
     from runwright.artifacts import join_uri
 
-    experiment = session.get(ExperimentRow, parse_experiment_id(experiment_id))
+    experiment = session.execute(
+        _EXPERIMENT_FOR_NEW_RUN, {"experiment_id": parse_experiment_id(experiment_id)}
+    ).first()
     if experiment is None:
         raise NotFoundError(f"no experiment with id {experiment_id!r}")
     if experiment.lifecycle_stage != LifecycleStage.ACTIVE.value:
         raise InvalidArgumentError(
             f"experiment {experiment_id} is deleted; it must be in the 'active' state"
         )
-    row = RunRow(
+    info = RunInfo(
         run_id=run_id,
-        experiment_id=experiment.experiment_id,
-        name=run_name,
+        experiment_id=str(experiment.experiment_id),
+        run_name=run_name,
         user_id=user_id,
-        status=RunStatus.RUNNING.value,
+        status=RunStatus.RUNNING,
         start_time=start_time,
         end_time=None,
-        lifecycle_stage=LifecycleStage.ACTIVE.value,
+        lifecycle_stage=LifecycleStage.ACTIVE,
         artifact_uri=join_uri(experiment.artifact_location, run_id, "artifacts"),
         heartbeat_time=start_time,
     )
-    session.add(row)
-    # Flushed first: rows that point at the run (tags, params) must not be inserted before it.
-    session.flush()
-    session.add_all(TagRow(run_id=run_id, key=t.key, value=t.value) for t in tags)
-    return row
+    session.execute(
+        _INSERT_RUN,
+        {
+            "run_id": run_id,
+            "experiment_id": experiment.experiment_id,
+            "name": run_name,
+            "user_id": user_id,
+            "status": info.status.value,
+            "start_time": start_time,
+            "end_time": None,
+            "lifecycle_stage": info.lifecycle_stage.value,
+            "artifact_uri": info.artifact_uri,
+            "heartbeat_time": start_time,
+            "deleted_time": None,
+        },
+    )
+    if tags:
+        session.execute(
+            _INSERT_TAG,
+            [{"run_id": run_id, "key": t.key, "value": t.value} for t in tags],
+        )
+    return info
 
 
 class SqlRuns:
@@ -97,7 +130,7 @@ class SqlRuns:
         run_id = uuid.uuid4().hex
 
         def work(session: Session) -> Run:
-            row = add_run_row(
+            info = add_run_row(
                 session,
                 run_id=run_id,
                 experiment_id=experiment_id,
@@ -106,9 +139,8 @@ class SqlRuns:
                 start_time=start_time,
                 tags=tags,
             )
-            session.flush()
             # A new run holds exactly these tags and nothing else: no need to read it back.
-            return Run(info=row.to_info(), data=RunData(tags={t.key: t.value for t in tags}))
+            return Run(info=info, data=RunData(tags={t.key: t.value for t in tags}))
 
         return self._db.run_write(work)
 
