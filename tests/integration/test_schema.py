@@ -14,7 +14,7 @@ from runwright.settings import Settings
 from runwright.store.registry import open_store
 from runwright.store.sql.database import Database
 from runwright.store.sql.factory import upgrade_sql_store
-from runwright.store.sql.migrate import _MIGRATIONS, HEAD_REVISION, current_revision
+from runwright.store.sql.migrate import _MIGRATIONS, HEAD_REVISION, current_revision, upgrade
 
 
 def test_head_revision_matches_the_newest_migration() -> None:
@@ -27,16 +27,32 @@ def test_head_revision_matches_the_newest_migration() -> None:
 
 
 def test_migrations_build_exactly_the_orm_schema(sql_tracking_uri: str) -> None:
+    """A new store is created from the table definitions; an upgraded one by the
+    migrations. Both must be the same schema."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from runwright.store.sql.factory import locate
     from runwright.store.sql.schema import Base
 
-    store = open_store(sql_tracking_uri, Settings())
+    if "://" not in sql_tracking_uri:
+        Path(sql_tracking_uri).mkdir(parents=True)
+    database = Database(locate(sql_tracking_uri, Settings()).database_url, sqlite_busy_timeout=5)
+    try:
+        upgrade(database)
+        with database.engine.connect() as connection:
+            assert current_revision(connection) == HEAD_REVISION
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        database.dispose()
+
+
+def test_a_new_store_is_created_at_the_head_revision(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "fresh"), Settings())
     database: Database = store.database  # type: ignore[attr-defined]
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert current_revision(connection) == HEAD_REVISION
     store.close()
 
 
