@@ -11,10 +11,13 @@ $(UV): scripts/bootstrap-uv.sh
 	PYTHON=$(PYTHON) ./scripts/bootstrap-uv.sh
 
 .venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --inexact --quiet --python $(PYTHON)
+	$(UV) sync --locked --inexact --compile-bytecode --quiet --python $(PYTHON)
 	touch $@
 
+# Bytecode is compiled ahead: with PYTHONDONTWRITEBYTECODE set (as on CI machines) every
+# process would otherwise recompile SQLAlchemy and friends from source on import.
 setup: .venv/.synced
+	@.venv/bin/python -m compileall -q src
 
 run: setup
 	.venv/bin/runwright run examples/pipeline.py:training --experiment breast-cancer-pipeline
