@@ -1,8 +1,8 @@
 """A training pipeline on scikit-learn's bundled breast-cancer data, every step tracked.
 
 load -> split -> train over a grid of C (fan-out) -> evaluate each -> pick the best
-(fan-in) and log its model as an artifact. Run it twice: the second run is served
-from the cache, step by step.
+(fan-in), log it as a model package and register it as `breast-cancer@champion`.
+Run it twice: the second run is served from the cache, step by step.
 
     runwright run examples/pipeline.py:training
     runwright run examples/pipeline.py:training -p Cs='[0.01, 0.1, 1, 10, 100]'
@@ -11,8 +11,6 @@ from the cache, step by step.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -24,6 +22,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import runwright as rw
+
+MODEL_NAME = "breast-cancer"
 
 
 @rw.step
@@ -63,17 +63,25 @@ def evaluate(model: Pipeline, test: pd.DataFrame) -> dict[str, float]:
 
 
 @rw.step
-def pick_best(scores: list[dict[str, float]], models: list[Pipeline], Cs: list[float]) -> dict[str, Any]:  # noqa: N803
-    import joblib
+def pick_best(
+    scores: list[dict[str, float]],
+    models: list[Pipeline],
+    Cs: list[float],  # noqa: N803
+    test: pd.DataFrame,
+) -> dict[str, Any]:
+    """Log the best model as a Runwright model package and register it as `champion`."""
+    from runwright.registry import Registry
 
     best = max(range(len(scores)), key=lambda i: (scores[i]["roc_auc"], scores[i]["accuracy"]))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.joblib"
-        joblib.dump(models[best], path)
-        rw.log_artifact(path, "best_model")
+    info = rw.models.log_model(
+        models[best], name="model", input_example=test.drop(columns="target").head(3)
+    )
+    version = rw.register_model(info.model_uri, MODEL_NAME)
+    Registry().set_registered_model_alias(MODEL_NAME, "champion", version.version)
     rw.log_params({"best_C": Cs[best]})
     rw.log_metrics({f"best_{name}": value for name, value in scores[best].items()})
-    return {"C": Cs[best], **scores[best]}
+    print(f"registered {MODEL_NAME} version {version.version} as champion")
+    return {"C": Cs[best], "model": f"models:/{MODEL_NAME}/{version.version}", **scores[best]}
 
 
 @rw.pipeline
@@ -82,7 +90,7 @@ def training(test_size: float = 0.25, Cs: list[float] = [0.01, 0.1, 1.0, 10.0], 
     train_set, test_set = split(frame, test_size, seed)
     models = train.map(train=train_set, C=Cs)
     scores = evaluate.map(model=models, test=test_set)
-    return pick_best(scores, models, Cs)
+    return pick_best(scores, models, Cs, test_set)
 
 
 if __name__ == "__main__":
