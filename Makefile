@@ -24,6 +24,9 @@ run: setup
 	@echo "--- the same pipeline again: every step comes from the cache ---"
 	.venv/bin/runwright run examples/pipeline.py:training --experiment breast-cancer-pipeline
 	.venv/bin/runwright pipelines list
+	.venv/bin/runwright models show breast-cancer
+	@echo "Serve the champion:  .venv/bin/runwright serve models:/breast-cancer@champion --port 8080"
+	@echo "Score two rows:      curl -s localhost:8080/invocations -H 'Content-Type: application/json' -d @examples/request.json"
 
 lint: setup
 	.venv/bin/ruff check src tests bench examples
@@ -40,6 +43,7 @@ bench: setup
 	.venv/bin/python bench/tracking_local.py
 	.venv/bin/python bench/tracking_server.py
 	.venv/bin/python bench/pipelines.py
+	.venv/bin/python bench/serving.py
 
 clean:
 	rm -rf .venv .tools .runwright

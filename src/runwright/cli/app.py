@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from runwright.cli import db, experiments, gc, models, pipelines, run, runs, server
+from runwright.cli import db, experiments, gc, models, pipelines, run, runs, serve, server
 from runwright.cli.context import CliState
 from runwright.errors import RunwrightError
 
@@ -43,6 +43,8 @@ app.add_typer(models.app, name="models")
 app.command("gc")(gc.gc_command)
 app.command("run")(run.run_command)
 app.command("server")(server.server_command)
+app.command("serve")(serve.serve_command)
+app.command("predict")(serve.predict_command)
 
 
 @app.callback()
