@@ -8,7 +8,8 @@ so the events of a deleted model stay apart from a later model of the same name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +59,8 @@ from runwright.store.sql.schema import (
 )
 
 __all__ = ["SqlRegistry"]
+
+T = TypeVar("T")
 
 
 class SqlRegistry(RegistryStore):
@@ -256,17 +259,14 @@ class SqlRegistry(RegistryStore):
         order_by: Sequence[str],
         page_token: str | None,
     ) -> PagedList[RegisteredModel]:
-        plan = plan_registered_model_search(
-            dialect=self._db.dialect,
+        return self._search(
+            plan_registered_model_search,
+            load_registered_models,
             filter_string=filter_string,
-            order_by=order_by,
             max_results=max_results,
+            order_by=order_by,
             page_token=page_token,
         )
-        with self._db.read() as session:
-            rows = session.execute(plan.statement).all()
-            ids = plan.page_ids(rows)
-            return PagedList(load_registered_models(session, ids), plan.next_page_token(rows))
 
     def get_latest_versions(
         self, *, name: str, stages: Sequence[Stage] | None
@@ -511,7 +511,27 @@ class SqlRegistry(RegistryStore):
         order_by: Sequence[str],
         page_token: str | None,
     ) -> PagedList[ModelVersion]:
-        plan = plan_model_version_search(
+        return self._search(
+            plan_model_version_search,
+            load_model_versions,
+            filter_string=filter_string,
+            max_results=max_results,
+            order_by=order_by,
+            page_token=page_token,
+        )
+
+    def _search(
+        self,
+        plan_search: Callable[..., Any],
+        load: Callable[[Session, list[Any]], list[T]],
+        *,
+        filter_string: str | None,
+        max_results: int,
+        order_by: Sequence[str],
+        page_token: str | None,
+    ) -> PagedList[T]:
+        """One search: plan it, read one page of ids, load those entities."""
+        plan = plan_search(
             dialect=self._db.dialect,
             filter_string=filter_string,
             order_by=order_by,
@@ -520,8 +540,7 @@ class SqlRegistry(RegistryStore):
         )
         with self._db.read() as session:
             rows = session.execute(plan.statement).all()
-            ids = plan.page_ids(rows)
-            return PagedList(load_model_versions(session, ids), plan.next_page_token(rows))
+            return PagedList(load(session, plan.page_ids(rows)), plan.next_page_token(rows))
 
     def get_model_version_download_uri(self, *, name: str, version: int) -> str:
         with self._db.read() as session:
