@@ -18,12 +18,12 @@ from __future__ import annotations
 import logging
 import platform
 import shutil
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from runwright._host import now_ms
 from runwright._version import __version__
 from runwright.errors import AlreadyExistsError, InvalidArgumentError
 from runwright.models.errors import SchemaError
@@ -97,7 +97,7 @@ def save_model(
             batchable=chosen.batchable(model),
             runwright_version=__version__,
             python_version=platform.python_version(),
-            created=time.time_ns() // 1_000_000,
+            created=now_ms(),
             run_id=run_id,
             artifact_path=artifact_path,
             signature=final_signature,

@@ -13,6 +13,7 @@ Subclassing :class:`PythonModel` is optional; it documents the hooks:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -28,13 +29,15 @@ class PythonModelContext:
     artifacts: Mapping[str, str] = field(default_factory=dict)
 
 
-class PythonModel:
-    """Base class for generic Python models; see the module docstring."""
+class PythonModel(ABC):
+    """Base class for generic Python models; see the module docstring. A subclass
+    must define ``predict``."""
 
     batchable: ClassVar[bool] = False
 
-    def load_context(self, context: PythonModelContext) -> None:
+    def load_context(self, context: PythonModelContext) -> None:  # noqa: B027 - optional hook
         """Read what the model needs from ``context.artifacts``; called once after loading."""
 
+    @abstractmethod
     def predict(self, data: Any, params: Mapping[str, Any] | None = None) -> Any:
-        raise NotImplementedError
+        """Predictions for ``data`` (a DataFrame, after the signature was enforced)."""

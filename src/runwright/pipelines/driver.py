@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from runwright._host import now_ms
 from runwright.entities import RunInfo, RunStatus, Tag
 from runwright.entities.pipelines import (
     PIPELINE_RUN_TAG,
@@ -59,10 +60,6 @@ class _Attempting:
     started: float
     attempt: int = 1
     tracebacks: list[str] = field(default_factory=list)
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class Driver:
@@ -219,7 +216,7 @@ class Driver:
                 run_id = self.store.record_cached_step(
                     pipeline_run_id=self.pipeline_run_id,
                     run_name=node.id,
-                    time=_now_ms(),
+                    time=now_ms(),
                     tags=[
                         *tags,
                         Tag("runwright.cache.status", "hit"),
@@ -253,7 +250,7 @@ class Driver:
         info = self.store.start_step(
             pipeline_run_id=self.pipeline_run_id,
             run_name=node.id,
-            start_time=_now_ms(),
+            start_time=now_ms(),
             tags=[
                 *tags,
                 Tag("runwright.cache.status", status.value),
@@ -308,7 +305,7 @@ class Driver:
             self.store.finish_step(
                 run_id=result.run_id,
                 status=RunStatus.FINISHED,
-                end_time=_now_ms(),
+                end_time=now_ms(),
                 attempts=attempting.attempt,
                 outputs=result.outputs,
                 inputs=step_inputs(node, self._upstream_outputs(node)),
@@ -358,7 +355,7 @@ class Driver:
         self.store.finish_step(
             run_id=attempting.run.run_id,
             status=status,
-            end_time=_now_ms(),
+            end_time=now_ms(),
             attempts=attempting.attempt,
             outputs=[],
             inputs=step_inputs(node, self._upstream_outputs(node)),

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
-import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from runwright._host import current_user, entry_point, now_ms
 from runwright.entities import PARENT_RUN_TAG, RunStatus, Tag
 from runwright.entities.pipelines import RUN_TYPE_TAG, StepRecord
 from runwright.errors import InvalidArgumentError, InvalidStateError
@@ -92,7 +90,7 @@ def _refuse_if_driver_alive(client: Client, run_id: str) -> None:
             pass
         alive = f"its driver (process {pid}) is still running"
     else:
-        now = time.time_ns() // 1_000_000
+        now = now_ms()
         threshold = int(client.settings.stale_after * 1000)
         if run.info.is_stale(now_ms=now, threshold_ms=threshold):
             return
@@ -114,13 +112,6 @@ def _experiment_id(client: Client, experiment: str | None) -> str:
     return found.experiment_id if found is not None else client.create_experiment(experiment)
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
 def _executor(
     executor: str | Executor, ray_address: str | None, max_workers: int | None
 ) -> Executor:
@@ -130,12 +121,6 @@ def _executor(
     if executor == "local" and max_workers is not None:
         options["max_workers"] = max_workers
     return make_executor(executor, **options)
-
-
-def _now_ms() -> int:
-    import time
-
-    return time.time_ns() // 1_000_000
 
 
 def start_pipeline_run(
@@ -165,8 +150,8 @@ def start_pipeline_run(
             Tag(RUN_TYPE_TAG, "pipeline"),
             Tag(PIPELINE_NAME_TAG, pipeline.name),
             Tag("mlflow.runName", pipeline.name),
-            Tag("mlflow.user", _user()),
-            Tag("mlflow.source.name", sys.argv[0] if sys.argv and sys.argv[0] else "<interactive>"),
+            Tag("mlflow.user", current_user()),
+            Tag("mlflow.source.name", entry_point()),
             Tag("mlflow.source.type", "LOCAL"),
             Tag("runwright.pipeline.executor", chosen.name),
             Tag(DRIVER_TAG, _driver_identity()),
@@ -178,8 +163,8 @@ def start_pipeline_run(
         run_id = store.create_pipeline_run(
             experiment_id=_experiment_id(client, experiment),
             run_name=pipeline.name,
-            user_id=_user(),
-            start_time=_now_ms(),
+            user_id=current_user(),
+            start_time=now_ms(),
             tags=tags,
             params=shown,
             pipeline_name=pipeline.name,
@@ -240,7 +225,7 @@ def resume_pipeline_run(
                 store.finish_step(
                     run_id=step.run_id,
                     status=RunStatus.KILLED,
-                    end_time=_now_ms(),
+                    end_time=now_ms(),
                     attempts=step.attempts,
                     outputs=[],
                     inputs=[],

@@ -8,11 +8,11 @@ read; `runwright pipelines list|show` and the live view of `runwright run` draw 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from runwright._host import now_ms
 from runwright.entities import RunStatus
 from runwright.entities.pipelines import (
     PIPELINE_RUN_TAG,
@@ -71,7 +71,7 @@ class NodeView:
         """Wall time of the newest step run; a running one counts up to now."""
         if self.step is None:
             return None
-        end = self.step.end_time if self.step.end_time is not None else _now_ms()
+        end = self.step.end_time if self.step.end_time is not None else now_ms()
         return max(0, end - self.step.start_time)
 
     @property
@@ -102,7 +102,7 @@ class PipelineRunView:
 
     @property
     def duration_ms(self) -> int:
-        end = self.record.end_time if self.record.end_time is not None else _now_ms()
+        end = self.record.end_time if self.record.end_time is not None else now_ms()
         return max(0, end - self.record.start_time)
 
     def counts(self) -> dict[StepState, int]:
@@ -156,10 +156,6 @@ def _node_json(node: NodeView) -> dict[str, Any]:
         },
         "error": node.error,
     }
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def latest_steps(steps: Iterable[StepRecord]) -> dict[str, tuple[StepRecord, int]]:
@@ -216,9 +212,7 @@ def _view(
     stale = False
     if record.status == RunStatus.RUNNING.value:
         info = client.get_run(record.run_id).info
-        stale = info.is_stale(
-            now_ms=_now_ms(), threshold_ms=int(client.settings.stale_after * 1000)
-        )
+        stale = info.is_stale(now_ms=now_ms(), threshold_ms=int(client.settings.stale_after * 1000))
     return PipelineRunView(record=record, nodes=tuple(nodes), stale=stale)
 
 

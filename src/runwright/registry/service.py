@@ -9,11 +9,10 @@ store records it in the audit history in the same transaction.
 from __future__ import annotations
 
 import contextlib
-import getpass
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from runwright._host import current_user, now_ms
 from runwright.entities import (
     ModelVersion,
     PagedList,
@@ -32,17 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["Registry"]
 
 _ACTIVE_STAGES = (Stage.STAGING, Stage.PRODUCTION)
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def _local_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _stages(stages: Sequence[Stage | str] | None) -> list[Stage] | None:
@@ -67,7 +55,7 @@ class Registry:
 
             client = _get_client()
         self.client = client
-        self.user = rv.check_user(_local_user() if user is None else user)
+        self.user = rv.check_user(current_user() if user is None else user)
 
     @property
     def store(self) -> RegistryStore:
@@ -79,7 +67,7 @@ class Registry:
         return store
 
     def _stamp(self) -> dict[str, Any]:
-        return {"user": self.user, "time": _now_ms()}
+        return {"user": self.user, "time": now_ms()}
 
     # -- registered models -------------------------------------------------------------
 

@@ -107,14 +107,15 @@ class PipelineStore(ABC):
 
     @abstractmethod
     def find_cached_step(self, *, cache_key: str) -> StepRecord | None:
-        """The newest step run that computed (not reused) outputs under this key."""
+        """The newest step run that computed (not reused) outputs under this key, with
+        its outputs (its inputs are left out: a hit never needs them)."""
 
     @abstractmethod
     def previous_step(
         self, *, pipeline_name: str, node_id: str, before_pipeline_run_id: str
     ) -> StepRecord | None:
         """The newest finished run of this node in another run of the pipeline: what a
-        cache miss is explained against."""
+        cache miss is explained against (without its outputs and inputs)."""
 
     @abstractmethod
     def list_steps(self, *, pipeline_run_id: str) -> list[StepRecord]:

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from operator import itemgetter
 
+from runwright._host import now_ms
 from runwright.entities import Metric
 from runwright.errors import LoggingFlushError, RunwrightError
 from runwright.store.base import TrackingStore
@@ -180,7 +181,7 @@ class BackgroundWriter:
         if not watched:
             return
         try:
-            self._store().record_heartbeat(run_ids=watched, time=time.time_ns() // 1_000_000)
+            self._store().record_heartbeat(run_ids=watched, time=now_ms())
         except Exception:
             # A missed heartbeat only makes a live run look stale for a while; the next
             # one corrects it, so it is not worth failing the user's training over.

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runwright._host import now_ms
 from runwright.entities import (
     RUN_NAME_TAG,
     Dataset,
@@ -39,10 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["Client"]
 
 MAX_BATCH_ENTITIES = 1000
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _view_type(value: ViewType | str | int) -> ViewType:
@@ -176,12 +173,12 @@ class Client:
         if self.get_experiment(experiment_id).lifecycle_stage is LifecycleStage.DELETED:
             raise InvalidArgumentError(f"experiment {experiment_id} is already deleted")
         self.flush()
-        self.store.delete_experiment(experiment_id=str(experiment_id), deleted_time=_now_ms())
+        self.store.delete_experiment(experiment_id=str(experiment_id), deleted_time=now_ms())
 
     def restore_experiment(self, experiment_id: str) -> None:
         if self.get_experiment(experiment_id).lifecycle_stage is LifecycleStage.ACTIVE:
             raise InvalidArgumentError(f"experiment {experiment_id} is not deleted")
-        self.store.restore_experiment(experiment_id=str(experiment_id), updated_time=_now_ms())
+        self.store.restore_experiment(experiment_id=str(experiment_id), updated_time=now_ms())
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
         key, text = v.check_experiment_tag(key, value)
@@ -210,7 +207,7 @@ class Client:
             experiment_id=str(experiment_id),
             run_name=name,
             user_id=user,
-            start_time=_now_ms() if start_time is None else v.check_timestamp(start_time),
+            start_time=now_ms() if start_time is None else v.check_timestamp(start_time),
             tags=[Tag(k, val) for k, val in checked.items()],
         )
 
@@ -242,14 +239,14 @@ class Client:
             info = self.store.update_run(
                 run_id=v.check_run_id(run_id),
                 status=final,
-                end_time=_now_ms() if end_time is None else v.check_timestamp(end_time),
+                end_time=now_ms() if end_time is None else v.check_timestamp(end_time),
             )
             self._writer.unwatch(run_id)
         return info
 
     def delete_run(self, run_id: str) -> None:
         self.flush()
-        self.store.delete_run(run_id=v.check_run_id(run_id), deleted_time=_now_ms())
+        self.store.delete_run(run_id=v.check_run_id(run_id), deleted_time=now_ms())
 
     def restore_run(self, run_id: str) -> None:
         self.store.restore_run(run_id=v.check_run_id(run_id))

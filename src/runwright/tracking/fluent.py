@@ -8,7 +8,6 @@ goes through one shared :class:`Client`.
 from __future__ import annotations
 
 import atexit
-import getpass
 import os
 import sys
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from runwright._host import current_user, entry_point
 from runwright.entities import (
     PARENT_RUN_TAG,
     RUN_NAME_TAG,
@@ -249,8 +249,8 @@ def start_run(
             all_tags[PARENT_RUN_TAG] = parent
         if description is not None:
             all_tags["mlflow.note.content"] = description
-        all_tags.setdefault(USER_TAG, _user())
-        all_tags.setdefault("mlflow.source.name", _source_name())
+        all_tags.setdefault(USER_TAG, current_user())
+        all_tags.setdefault("mlflow.source.name", entry_point())
         all_tags.setdefault("mlflow.source.type", "LOCAL")
         if run_name is not None:
             all_tags[RUN_NAME_TAG] = run_name
@@ -296,18 +296,6 @@ def _current_experiment_id(explicit: str | None) -> str:
     from runwright.entities import DEFAULT_EXPERIMENT_ID
 
     return DEFAULT_EXPERIMENT_ID
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def _source_name() -> str:
-    main = sys.argv[0] if sys.argv and sys.argv[0] else "<interactive>"
-    return main
 
 
 def active_run() -> ActiveRun | None:

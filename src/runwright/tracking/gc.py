@@ -8,10 +8,10 @@ or not.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from runwright._host import now_ms
 from runwright.entities import LifecycleStage, LoggedModel, RunInfo, ViewType
 from runwright.errors import InvalidArgumentError
 from runwright.store.logged_models import LoggedModelStore
@@ -41,7 +41,7 @@ def collect_garbage(
     long enough ago (logged models only on a store that keeps them)."""
     cutoff = None
     if older_than_seconds is not None:
-        cutoff = time.time_ns() // 1_000_000 - int(older_than_seconds * 1000)
+        cutoff = now_ms() - int(older_than_seconds * 1000)
     everything = not run_ids and not experiment_ids and not model_ids
     runs = _runs_to_purge(client, run_ids, cutoff, everything)
     models = _models_to_purge(client, model_ids, cutoff, everything)

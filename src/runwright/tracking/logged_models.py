@@ -9,11 +9,11 @@ through this service, so ids, names and keys are checked the same way everywhere
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runwright._host import now_ms
 from runwright.entities import (
     FileInfo,
     LoggedModel,
@@ -40,10 +40,6 @@ MAX_MODEL_TYPE = 500
 # Characters MLflow refuses in model names: they would be ambiguous in `models:/` URIs.
 _NAME_FORBIDDEN = frozenset("/:.%\"'")
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][\w\-]{0,35}$")
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def check_model_id(model_id: object) -> str:
@@ -137,7 +133,7 @@ class LoggedModels:
             source_run_id=source_run_id or None,
             params=_pairs(params, "param"),
             tags=_pairs(tags, "tag"),
-            creation_time=_now_ms(),
+            creation_time=now_ms(),
         )
 
     def get_logged_model(self, model_id: str, *, allow_deleted: bool = False) -> LoggedModel:
@@ -152,12 +148,12 @@ class LoggedModels:
     ) -> LoggedModel:
         """Set the model's status once its files are uploaded (READY) or failed (FAILED)."""
         return self.store.finalize_logged_model(
-            model_id=check_model_id(model_id), status=_status(status), updated_time=_now_ms()
+            model_id=check_model_id(model_id), status=_status(status), updated_time=now_ms()
         )
 
     def delete_logged_model(self, model_id: str) -> None:
         """Soft delete; the files stay until garbage collection."""
-        self.store.delete_logged_model(model_id=check_model_id(model_id), deleted_time=_now_ms())
+        self.store.delete_logged_model(model_id=check_model_id(model_id), deleted_time=now_ms())
 
     def set_logged_model_tags(self, model_id: str, tags: Mapping[str, Any]) -> None:
         self.store.set_logged_model_tags(

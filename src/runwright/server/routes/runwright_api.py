@@ -9,12 +9,12 @@ should not be one typo away from an active run.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from runwright._host import now_ms
 from runwright.entities import LifecycleStage
 from runwright.errors import InvalidArgumentError, NotFoundError
 from runwright.server.dependencies import ClientDep
@@ -63,7 +63,7 @@ class PurgeLoggedModels(_Request):
 
 @router.post("/runs/heartbeat")
 def record_heartbeat(body: Heartbeat, client: ClientDep) -> dict[str, Any]:
-    now = time.time_ns() // 1_000_000 if body.time is None else body.time
+    now = now_ms() if body.time is None else body.time
     client.store.record_heartbeat(run_ids=body.run_ids, time=now)
     return {}
 

@@ -8,13 +8,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from runwright._host import now_ms
 from runwright.entities import Experiment, LifecycleStage, PagedList, ViewType
 from runwright.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from runwright.store.sql.database import Database
 from runwright.store.sql.dialect import upsert
 from runwright.store.sql.schema import ExperimentRow, ExperimentTagRow, RunRow
 from runwright.store.sql.search import plan_experiment_search
-from runwright.store.sql.timing import now_ms
 
 __all__ = ["SqlExperiments"]
 

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from runwright._host import now_ms
 from runwright.entities import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, LifecycleStage
 from runwright.errors import InvalidArgumentError, StoreUnavailableError
 from runwright.settings import DEFAULT_HOME, Settings
@@ -17,7 +18,6 @@ from runwright.store.sql.dialect import upsert
 from runwright.store.sql.migrate import ensure_schema, upgrade
 from runwright.store.sql.schema import ExperimentRow
 from runwright.store.sql.store import SqlTrackingStore
-from runwright.store.sql.timing import now_ms
 
 __all__ = ["SqlLocation", "locate", "open_sql_store", "upgrade_sql_store"]
 

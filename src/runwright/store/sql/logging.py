@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from runwright._host import now_ms
 from runwright.entities import RUN_NAME_TAG, Metric, PagedList, Param, Tag
 from runwright.errors import InvalidArgumentError, NotFoundError
 from runwright.store.sql.database import Database
@@ -18,7 +19,6 @@ from runwright.store.sql.dialect import upsert
 from runwright.store.sql.history import decode_history, encode_chunk
 from runwright.store.sql.runs import require_run
 from runwright.store.sql.schema import LatestMetricRow, MetricChunkRow, ParamRow, RunRow, TagRow
-from runwright.store.sql.timing import now_ms
 
 __all__ = ["SqlLogging"]
 

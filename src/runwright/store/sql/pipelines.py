@@ -138,12 +138,16 @@ def _steps() -> Select[Any]:
     ).join(_RUNS, _RUNS.c.run_id == _STEPS.c.run_id)
 
 
-def _load_steps(session: Session, query: Select[Any]) -> list[StepRecord]:
+def _load_steps(
+    session: Session, query: Select[Any], *, with_outputs: bool = True, with_inputs: bool = True
+) -> list[StepRecord]:
+    """Step records for the query's rows; the per-step cache lookups skip the parts
+    they do not use (a query each)."""
     rows = session.execute(query).all()
     run_ids = [row.run_id for row in rows]
     outputs: dict[str, dict[str, OutputRef]] = {run_id: {} for run_id in run_ids}
     inputs: dict[str, list[StepInput]] = {run_id: [] for run_id in run_ids}
-    if run_ids:
+    if run_ids and with_outputs:
         for out in session.execute(select(_OUTPUTS).where(_OUTPUTS.c.run_id.in_(run_ids))):
             outputs[out.run_id][out.name] = OutputRef(
                 name=out.name,
@@ -153,6 +157,7 @@ def _load_steps(session: Session, query: Select[Any]) -> list[StepRecord]:
                 size=out.size,
                 producer_run_id=out.producer_run_id,
             )
+    if run_ids and with_inputs:
         for inp in session.execute(
             select(_INPUTS)
             .where(_INPUTS.c.run_id.in_(run_ids))
@@ -219,6 +224,9 @@ def _add_step_run(
         user_id=parent.user_id,
         start_time=start_time,
         tags=[*tags, Tag(PARENT_RUN_TAG, pipeline_run_id)],
+        # A step served from the cache is over the moment it is recorded.
+        status=RunStatus.RUNNING if cached_from_run_id is None else RunStatus.FINISHED,
+        end_time=None if cached_from_run_id is None else start_time,
     )
     _params(session, run_id, params)
     _insert(
@@ -420,9 +428,6 @@ class SqlPipelines:
                 cache_components=cache_components,
                 cached_from_run_id=cached_from.run_id,
             )
-            session.execute(
-                _END_RUN, {"target": run_id, "status": RunStatus.FINISHED.value, "end_time": time}
-            )
             _add_outputs(session, run_id, list(cached_from.outputs.values()))
             _add_inputs(session, run_id, inputs)
             return run_id
@@ -442,7 +447,7 @@ class SqlPipelines:
             .limit(1)
         )
         with self._db.read() as session:
-            found = _load_steps(session, query)
+            found = _load_steps(session, query, with_inputs=False)
         return found[0] if found else None
 
     def previous_step(
@@ -461,7 +466,7 @@ class SqlPipelines:
             .limit(1)
         )
         with self._db.read() as session:
-            found = _load_steps(session, query)
+            found = _load_steps(session, query, with_outputs=False, with_inputs=False)
         return found[0] if found else None
 
     def list_steps(self, *, pipeline_run_id: str) -> list[StepRecord]:

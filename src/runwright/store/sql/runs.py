@@ -62,8 +62,10 @@ def add_run_row(
     user_id: str,
     start_time: int,
     tags: Sequence[Tag],
+    status: RunStatus = RunStatus.RUNNING,
+    end_time: int | None = None,
 ) -> RunInfo:
-    """Insert a new RUNNING run with its tags; the caller commits.
+    """Insert a new run (RUNNING unless told) with its tags; the caller commits.
 
     Plain Core statements, not the ORM unit of work: pipelines create a run per step,
     and the ORM's bookkeeping cost more than the database did.
@@ -84,9 +86,9 @@ def add_run_row(
         experiment_id=str(experiment.experiment_id),
         run_name=run_name,
         user_id=user_id,
-        status=RunStatus.RUNNING,
+        status=status,
         start_time=start_time,
-        end_time=None,
+        end_time=end_time,
         lifecycle_stage=LifecycleStage.ACTIVE,
         artifact_uri=join_uri(experiment.artifact_location, run_id, "artifacts"),
         heartbeat_time=start_time,
@@ -100,7 +102,7 @@ def add_run_row(
             "user_id": user_id,
             "status": info.status.value,
             "start_time": start_time,
-            "end_time": None,
+            "end_time": end_time,
             "lifecycle_stage": info.lifecycle_stage.value,
             "artifact_uri": info.artifact_uri,
             "heartbeat_time": start_time,
