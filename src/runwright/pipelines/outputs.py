@@ -18,11 +18,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from runwright.artifacts import ArtifactRepository, join_uri
+from runwright.artifacts.durability import fsync_file
 from runwright.artifacts.repository import PARTIAL_PREFIX
 from runwright.entities.pipelines import OutputRef
 from runwright.pipelines.serializers import load_value, save_value
 
-__all__ = ["OUTPUTS_FOLDER", "load_output", "local_path_of", "store_outputs"]
+__all__ = ["OUTPUTS_FOLDER", "load_output", "local_path_of", "output_available", "store_outputs"]
 
 OUTPUTS_FOLDER = "outputs"
 _CHUNK = 1 << 20
@@ -46,18 +47,14 @@ def _file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def store_outputs(
-    values: Mapping[str, Any], *, artifact_root: str, producer_run_id: str
+    values: Mapping[str, Any], *, artifact_root: str, producer_run_id: str, sync: bool = True
 ) -> list[OutputRef]:
-    """Serialise each named value into ``<artifact_root>/outputs/``; returns their refs."""
+    """Serialise each named value into ``<artifact_root>/outputs/``; returns their refs.
+
+    ``sync=False`` leaves local files for the caller to flush to disk
+    (`runwright.artifacts.durability.flush_to_disk`), many at once.
+    """
     refs: list[OutputRef] = []
     local_root = local_path_of(artifact_root)
     if local_root is not None:
@@ -72,7 +69,8 @@ def store_outputs(
             try:
                 written, stored = save_value(value, folder, partial)
                 content_hash, size = _file_digest(written)
-                _fsync(written)
+                if sync:
+                    fsync_file(written)
                 final = folder / f"{name}{written.name[len(partial) :]}"
                 os.replace(written, final)
             except BaseException:
@@ -90,6 +88,21 @@ def store_outputs(
             uri = join_uri(artifact_root, OUTPUTS_FOLDER, saved.name)
             refs.append(OutputRef(name, uri, stored, content_hash, size, producer_run_id))
     return refs
+
+
+def output_available(ref: OutputRef) -> bool:
+    """Whether a local output is still there whole (a remote one is assumed to be).
+
+    Checked before a cached output is reused: artifacts can be deleted by hand, and a
+    machine that lost power may keep a step's record but not its file.
+    """
+    local = local_path_of(ref.uri)
+    if local is None:
+        return True
+    try:
+        return local.stat().st_size == ref.size
+    except OSError:
+        return False
 
 
 def load_output(ref: OutputRef) -> Any:

@@ -14,13 +14,14 @@ from runwright.entities.pipelines import RUN_TYPE_TAG, StepRecord
 from runwright.errors import InvalidArgumentError, InvalidStateError
 from runwright.pipelines.executors import Executor, make_executor
 from runwright.pipelines.graph import Const
+from runwright.pipelines.outputs import output_available
 from runwright.pipelines.planner import param_values
 
 if TYPE_CHECKING:
     from runwright.pipelines.driver import StepEvent
     from runwright.pipelines.pipeline import Pipeline
     from runwright.pipelines.result import PipelineResult
-    from runwright.store.pipelines import PipelineStore
+    from runwright.store.pipelines import PipelineStore, StepJournal
     from runwright.tracking.client import Client
 
 __all__ = ["pipeline_store", "resume_pipeline_run", "start_pipeline_run"]
@@ -174,18 +175,19 @@ def start_pipeline_run(
             graph=graph.to_json(),
             options={"cache": cache, "fail_fast": fail_fast, "executor": chosen.name},
         )
-        driver = Driver(
-            graph,
-            pipeline_run_id=run_id,
-            client=client,
-            worker_tracking_uri=_absolute(client.tracking_uri),
-            store=store,
-            executor=chosen,
-            cache=cache,
-            fail_fast=fail_fast,
-            on_event=on_event,
-        )
-        return driver.run()
+        with _journal(store, run_id) as journal:
+            driver = Driver(
+                graph,
+                pipeline_run_id=run_id,
+                client=client,
+                worker_tracking_uri=_absolute(client.tracking_uri),
+                journal=journal,
+                executor=chosen,
+                cache=cache,
+                fail_fast=fail_fast,
+                on_event=on_event,
+            )
+            return driver.run()
 
 
 def resume_pipeline_run(
@@ -217,41 +219,57 @@ def resume_pipeline_run(
                 "different graph than when the run started (its steps or their order changed); "
                 "start a new run instead"
             )
-        completed: dict[str, StepRecord] = {}
-        for step in store.list_steps(pipeline_run_id=run_id):
-            if step.status == RunStatus.FINISHED.value:
-                completed[step.node_id] = step
-            elif step.status in (RunStatus.RUNNING.value, RunStatus.SCHEDULED.value):
-                store.finish_step(
-                    run_id=step.run_id,
-                    status=RunStatus.KILLED,
-                    end_time=now_ms(),
-                    attempts=step.attempts,
-                    outputs=[],
-                    inputs=[],
-                    tags=[
-                        Tag("runwright.step.error", "its pipeline driver stopped before it ended")
-                    ],
-                )
         options = record.options
         chosen = _executor(
             executor or str(options.get("executor", "local")), ray_address, max_workers
         )
-        if record.status != RunStatus.FINISHED.value:
-            client.update_run(run_id, status=RunStatus.RUNNING)
-            client.set_tag(run_id, DRIVER_TAG, _driver_identity())
-        driver = Driver(
-            graph,
-            pipeline_run_id=run_id,
-            client=client,
-            worker_tracking_uri=_absolute(client.tracking_uri),
-            store=store,
-            executor=chosen,
-            cache=bool(options.get("cache", True)),
-            fail_fast=bool(options.get("fail_fast", False)),
-            on_event=on_event,
-            completed=completed,
-        )
-        if record.status == RunStatus.FINISHED.value:
-            return driver.result(RunStatus.FINISHED)
-        return driver.run()
+        with _journal(store, run_id) as journal:
+            completed = _completed_steps(store, journal)
+            if record.status != RunStatus.FINISHED.value:
+                client.update_run(run_id, status=RunStatus.RUNNING)
+                client.set_tag(run_id, DRIVER_TAG, _driver_identity())
+            driver = Driver(
+                graph,
+                pipeline_run_id=run_id,
+                client=client,
+                worker_tracking_uri=_absolute(client.tracking_uri),
+                journal=journal,
+                executor=chosen,
+                cache=bool(options.get("cache", True)),
+                fail_fast=bool(options.get("fail_fast", False)),
+                on_event=on_event,
+                completed=completed,
+            )
+            if record.status == RunStatus.FINISHED.value:
+                return driver.result(RunStatus.FINISHED)
+            return driver.run()
+
+
+@contextmanager
+def _journal(store: PipelineStore, run_id: str) -> Iterator[StepJournal]:
+    journal = store.open_step_journal(pipeline_run_id=run_id)
+    try:
+        yield journal
+    finally:
+        journal.close()
+
+
+def _completed_steps(store: PipelineStore, journal: StepJournal) -> dict[str, StepRecord]:
+    """The steps a resumed run keeps: those that finished with their outputs still on
+    disk. Steps left running by the dead driver are marked KILLED."""
+    completed: dict[str, StepRecord] = {}
+    for step in store.list_steps(pipeline_run_id=journal.pipeline_run_id):
+        if step.status == RunStatus.FINISHED.value:
+            if all(map(output_available, step.outputs.values())):
+                completed[step.node_id] = step
+        elif step.status in (RunStatus.RUNNING.value, RunStatus.SCHEDULED.value):
+            journal.finish_step(
+                run_id=step.run_id,
+                status=RunStatus.KILLED,
+                end_time=now_ms(),
+                attempts=step.attempts,
+                outputs=[],
+                inputs=[],
+                tags=[Tag("runwright.step.error", "its pipeline driver stopped before it ended")],
+            )
+    return completed

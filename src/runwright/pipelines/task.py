@@ -58,6 +58,9 @@ class TaskSpec:
     timeout: float | None = None
     #: Echo the step's prints to this process's stdout as well as capturing them.
     echo: bool = False
+    #: Flush the outputs to disk before answering; the driver flushes them in batches
+    #: instead when the attempt runs on its machine.
+    sync_outputs: bool = True
 
 
 @dataclass(slots=True)
@@ -128,14 +131,28 @@ def _resolve(template: Template, spec: TaskSpec, loaded: dict[tuple[str, str | N
     return tuple(items) if template.kind == "tuple" else items
 
 
-def _call(spec: TaskSpec) -> Any:
-    import inspect
+_positional_only: dict[Callable[..., Any], tuple[str, ...]] = {}
 
+
+def _call(spec: TaskSpec) -> Any:
     loaded: dict[tuple[str, str | None], Any] = {}
     arguments = {name: _resolve(t, spec, loaded) for name, t in spec.arguments.items()}
-    signature = inspect.signature(spec.fn)
-    bound = inspect.BoundArguments(signature, arguments)  # type: ignore[arg-type,unused-ignore]
-    return spec.fn(*bound.args, **bound.kwargs)
+    fn = spec.fn
+    positional = _positional_only.get(fn)
+    if positional is None:
+        import inspect
+
+        parameters = inspect.signature(fn).parameters.values()
+        positional = tuple(p.name for p in parameters if p.kind is p.POSITIONAL_ONLY)
+        _positional_only[fn] = positional
+    if not positional:
+        return fn(**arguments)
+    leading = []
+    for name in positional:  # up to the first one left to its default, as Python binds
+        if name not in arguments:
+            break
+        leading.append(arguments.pop(name))
+    return fn(*leading, **arguments)
 
 
 def _save_logs(artifact_root: str, captured: Mapping[str, str]) -> None:
@@ -187,7 +204,10 @@ def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
                     value = _call(spec)
                 parts = spec.output_spec.split(value)
                 result.outputs = store_outputs(
-                    parts, artifact_root=spec.run.artifact_uri, producer_run_id=spec.run.run_id
+                    parts,
+                    artifact_root=spec.run.artifact_uri,
+                    producer_run_id=spec.run.run_id,
+                    sync=spec.sync_outputs,
                 )
                 result.ok = True
             finally:

@@ -1,6 +1,6 @@
 """The pipeline store: pipeline runs, step runs, their outputs and lineage.
 
-Each step run is an ordinary tracking run plus a `StepRecord`; the methods here write
+Each step run is an ordinary tracking run plus a `StepRecord`; the journal writes
 both in one transaction, so a pipeline killed at any moment leaves every step either
 recorded whole or not at all, and `resume` can trust what it finds.
 """
@@ -21,7 +21,7 @@ from runwright.entities.pipelines import (
     StepRecord,
 )
 
-__all__ = ["PipelineStore"]
+__all__ = ["PipelineStore", "StepJournal"]
 
 
 class PipelineStore(ABC):
@@ -54,10 +54,43 @@ class PipelineStore(ABC):
         """Newest first."""
 
     @abstractmethod
+    def open_step_journal(self, *, pipeline_run_id: str) -> StepJournal:
+        """Where the driver of this pipeline run records its steps; close it after."""
+
+    @abstractmethod
+    def list_steps(self, *, pipeline_run_id: str) -> list[StepRecord]:
+        """Every step run of a pipeline run, oldest first (a retried node appears again)."""
+
+    @abstractmethod
+    def get_step(self, *, run_id: str) -> StepRecord: ...
+
+    @abstractmethod
+    def lineage_edges(
+        self,
+        *,
+        producer_run_ids: Sequence[str] = (),
+        consumer_run_ids: Sequence[str] = (),
+        content_hashes: Sequence[str] = (),
+    ) -> list[LineageEdge]:
+        """Edges touching any of the given producers, consumers or artifacts."""
+
+
+class StepJournal(ABC):
+    """The step runs of one pipeline run, recorded by its driver as they move.
+
+    Each call is one transaction that survives a crash of the process (a killed driver
+    loses nothing it recorded). Surviving a crash of the machine is what `checkpoint`
+    is for: it flushes everything recorded so far, through any connection, to disk.
+    The driver calls it every so often and before it reports the run's outcome, so
+    that a pipeline of many short steps pays for one flush, not one per step.
+    """
+
+    pipeline_run_id: str
+
+    @abstractmethod
     def start_step(
         self,
         *,
-        pipeline_run_id: str,
         run_name: str,
         start_time: int,
         tags: Sequence[Tag],
@@ -69,8 +102,7 @@ class PipelineStore(ABC):
         cache_reason: str,
         cache_components: Mapping[str, Any],
     ) -> RunInfo:
-        """Create a RUNNING step run nested in the pipeline run. Not flushed to disk on
-        its own (the step's end is): a power cut may forget that a step started."""
+        """Create a RUNNING step run nested in the pipeline run."""
 
     @abstractmethod
     def finish_step(
@@ -90,7 +122,6 @@ class PipelineStore(ABC):
     def record_cached_step(
         self,
         *,
-        pipeline_run_id: str,
         run_name: str,
         time: int,
         tags: Sequence[Tag],
@@ -111,25 +142,13 @@ class PipelineStore(ABC):
         its outputs (its inputs are left out: a hit never needs them)."""
 
     @abstractmethod
-    def previous_step(
-        self, *, pipeline_name: str, node_id: str, before_pipeline_run_id: str
-    ) -> StepRecord | None:
+    def previous_step(self, *, node_id: str) -> StepRecord | None:
         """The newest finished run of this node in another run of the pipeline: what a
         cache miss is explained against (without its outputs and inputs)."""
 
     @abstractmethod
-    def list_steps(self, *, pipeline_run_id: str) -> list[StepRecord]:
-        """Every step run of a pipeline run, oldest first (a retried node appears again)."""
+    def checkpoint(self, *, heartbeat_time: int) -> None:
+        """Make every write so far durable (and note the driver is alive)."""
 
     @abstractmethod
-    def get_step(self, *, run_id: str) -> StepRecord: ...
-
-    @abstractmethod
-    def lineage_edges(
-        self,
-        *,
-        producer_run_ids: Sequence[str] = (),
-        consumer_run_ids: Sequence[str] = (),
-        content_hashes: Sequence[str] = (),
-    ) -> list[LineageEdge]:
-        """Edges touching any of the given producers, consumers or artifacts."""
+    def close(self) -> None: ...

@@ -424,8 +424,8 @@ def test_show_of_a_running_pipeline_calls_steps_not_yet_started_pending(
         graph=graph,
         options={},
     )
-    store.start_step(
-        pipeline_run_id=run_id,
+    journal = store.open_step_journal(pipeline_run_id=run_id)
+    journal.start_step(
         run_name="a",
         start_time=1_700_000_000_000,
         tags=[],
@@ -437,6 +437,7 @@ def test_show_of_a_running_pipeline_calls_steps_not_yet_started_pending(
         cache_reason="caching is off for this run",
         cache_components={},
     )
+    journal.close()
 
     assert step_states(shown(cli, run_id)) == {"a": "running", "b": "pending"}
 

@@ -21,6 +21,9 @@ class Executor(ABC):
     limits_concurrency: bool = True
     #: Whether attempts run in this process (and can share the driver's client).
     in_process: bool = False
+    #: Whether attempts write their outputs to this machine's disks, so that the
+    #: driver can flush them in batches instead of each attempt flushing its own.
+    on_this_machine: bool = True
 
     @abstractmethod
     def start(self, client: Client) -> None:

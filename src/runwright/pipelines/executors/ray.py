@@ -48,6 +48,7 @@ class _Running:
 class RayExecutor(Executor):
     name = "ray"
     limits_concurrency = False
+    on_this_machine = False
 
     def __init__(
         self, *, address: str | None = None, init_options: dict[str, Any] | None = None

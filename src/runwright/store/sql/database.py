@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-__all__ = ["Database", "normalise_url"]
+__all__ = ["Database", "is_lock_error", "normalise_url"]
 
 T = TypeVar("T")
 _WRITE_OPTION = "runwright_write"
@@ -81,6 +81,11 @@ class Database:
             yield session
 
     @property
+    def write_lock(self) -> threading.Lock | None:
+        """Held by every writer of this process to SQLite (None on PostgreSQL)."""
+        return self._write_lock
+
+    @property
     def write_engine(self) -> Engine:
         """The engine whose transactions take SQLite's write lock when they begin."""
         return self._write_engine
@@ -95,7 +100,7 @@ class Database:
                 with self._write_lock, self.write(durable=durable) as session:
                     return work(session)
             except OperationalError as exc:
-                if not _is_lock_error(exc) or attempt == _LOCKED_RETRIES - 1:
+                if not is_lock_error(exc) or attempt == _LOCKED_RETRIES - 1:
                     raise
                 time.sleep(min(0.05 * 2**attempt, 2.0))
         raise AssertionError("unreachable")
@@ -104,8 +109,14 @@ class Database:
         self.engine.dispose()
 
 
-def _is_lock_error(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower()
+def is_lock_error(exc: BaseException) -> bool:
+    """SQLite's "database is locked" or "busy", raised through SQLAlchemy or the driver."""
+    import sqlite3
+
+    cause = exc.orig if isinstance(exc, OperationalError) else exc
+    if not isinstance(cause, sqlite3.OperationalError):
+        return False
+    text = str(cause).lower()
     return "locked" in text or "busy" in text
 
 

@@ -1,16 +1,17 @@
-"""Pipeline and step runs in the SQL store; one transaction per step transition."""
+"""Pipeline runs and their step records in the SQL store (a running pipeline writes its
+steps through `step_journal`)."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, Table, bindparam, insert, or_, select, update
+from sqlalchemy import Select, Table, insert, or_, select
 from sqlalchemy.orm import Session
 
-from runwright.entities import PARENT_RUN_TAG, LifecycleStage, RunInfo, RunStatus, Tag
+from runwright._host import new_run_id
+from runwright.entities import LifecycleStage, Tag
 from runwright.entities.pipelines import (
     CacheStatus,
     LineageEdge,
@@ -20,8 +21,8 @@ from runwright.entities.pipelines import (
     StepRecord,
 )
 from runwright.errors import NotFoundError
+from runwright.store.pipelines import StepJournal
 from runwright.store.sql.database import Database
-from runwright.store.sql.dialect import upsert
 from runwright.store.sql.runs import add_run_row
 from runwright.store.sql.schema import (
     ParamRow,
@@ -30,88 +31,16 @@ from runwright.store.sql.schema import (
     RunRow,
     StepInputRow,
     StepOutputRow,
-    TagRow,
 )
+from runwright.store.sql.step_journal import SqlStepJournal
 
 __all__ = ["SqlPipelines"]
 
 _RUNS = cast(Table, RunRow.__table__)
-_PIPELINES = cast(Table, PipelineRunRow.__table__)
 _STEPS = cast(Table, PipelineStepRow.__table__)
 _OUTPUTS = cast(Table, StepOutputRow.__table__)
 _INPUTS = cast(Table, StepInputRow.__table__)
-
-# The per-step paths (start, finish, cache lookups) use Core statements: a pipeline
-# writes a run per step, and the ORM's unit of work cost more than the database did.
-
-
-_PARAMS = cast(Table, ParamRow.__table__)
-_INSERT = {table.name: insert(table) for table in (_PARAMS, _STEPS, _OUTPUTS, _INPUTS)}
-_PARENT = (
-    select(_RUNS.c.experiment_id, _RUNS.c.user_id, _PIPELINES.c.pipeline_name)
-    .join(_PIPELINES, _PIPELINES.c.run_id == _RUNS.c.run_id)
-    .where(_RUNS.c.run_id == bindparam("run_id"))
-)
-_END_RUN = (
-    update(_RUNS)
-    .where(_RUNS.c.run_id == bindparam("target"))
-    .values(status=bindparam("status"), end_time=bindparam("end_time"))
-)
-_COUNT_ATTEMPTS = (
-    update(_STEPS)
-    .where(_STEPS.c.run_id == bindparam("target"))
-    .values(attempts=bindparam("attempts"))
-)
-
-
-def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(_INSERT[table.name], rows)
-
-
-def _params(session: Session, run_id: str, params: Mapping[str, str]) -> None:
-    _insert(
-        session,
-        _PARAMS,
-        [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
-    )
-
-
-def _add_outputs(session: Session, run_id: str, outputs: Sequence[OutputRef]) -> None:
-    _insert(
-        session,
-        _OUTPUTS,
-        [
-            {
-                "run_id": run_id,
-                "name": o.name,
-                "uri": o.uri,
-                "serializer": o.serializer,
-                "content_hash": o.content_hash,
-                "size": o.size,
-                "producer_run_id": o.producer_run_id,
-            }
-            for o in outputs
-        ],
-    )
-
-
-def _add_inputs(session: Session, run_id: str, inputs: Sequence[StepInput]) -> None:
-    _insert(
-        session,
-        _INPUTS,
-        [
-            {
-                "run_id": run_id,
-                "arg": i.arg,
-                "position": i.position,
-                "content_hash": i.content_hash,
-                "producer_run_id": i.producer_run_id,
-                "output_name": i.output_name,
-            }
-            for i in inputs
-        ],
-    )
+_INSERT_PARAMS = insert(cast(Table, ParamRow.__table__))
 
 
 def _record(run: RunRow, parent: PipelineRunRow) -> PipelineRunRecord:
@@ -138,16 +67,13 @@ def _steps() -> Select[Any]:
     ).join(_RUNS, _RUNS.c.run_id == _STEPS.c.run_id)
 
 
-def _load_steps(
-    session: Session, query: Select[Any], *, with_outputs: bool = True, with_inputs: bool = True
-) -> list[StepRecord]:
-    """Step records for the query's rows; the per-step cache lookups skip the parts
-    they do not use (a query each)."""
+def _load_steps(session: Session, query: Select[Any]) -> list[StepRecord]:
+    """Step records for the query's rows, with their outputs and inputs (a query each)."""
     rows = session.execute(query).all()
     run_ids = [row.run_id for row in rows]
     outputs: dict[str, dict[str, OutputRef]] = {run_id: {} for run_id in run_ids}
     inputs: dict[str, list[StepInput]] = {run_id: [] for run_id in run_ids}
-    if run_ids and with_outputs:
+    if run_ids:
         for out in session.execute(select(_OUTPUTS).where(_OUTPUTS.c.run_id.in_(run_ids))):
             outputs[out.run_id][out.name] = OutputRef(
                 name=out.name,
@@ -157,7 +83,7 @@ def _load_steps(
                 size=out.size,
                 producer_run_id=out.producer_run_id,
             )
-    if run_ids and with_inputs:
+    if run_ids:
         for inp in session.execute(
             select(_INPUTS)
             .where(_INPUTS.c.run_id.in_(run_ids))
@@ -195,62 +121,6 @@ def _load_steps(
     ]
 
 
-def _add_step_run(
-    session: Session,
-    *,
-    run_id: str,
-    pipeline_run_id: str,
-    run_name: str,
-    start_time: int,
-    tags: Sequence[Tag],
-    params: Mapping[str, str],
-    node_id: str,
-    step_name: str,
-    cache_key: str | None,
-    cache_status: CacheStatus,
-    cache_reason: str,
-    cache_components: Mapping[str, Any],
-    cached_from_run_id: str | None,
-) -> RunInfo:
-    """A run nested in the pipeline run (same experiment and user) with its step record."""
-    parent = session.execute(_PARENT, {"run_id": pipeline_run_id}).first()
-    if parent is None:
-        raise NotFoundError(f"no pipeline run with id {pipeline_run_id!r}")
-    info = add_run_row(
-        session,
-        run_id=run_id,
-        experiment_id=str(parent.experiment_id),
-        run_name=run_name,
-        user_id=parent.user_id,
-        start_time=start_time,
-        tags=[*tags, Tag(PARENT_RUN_TAG, pipeline_run_id)],
-        # A step served from the cache is over the moment it is recorded.
-        status=RunStatus.RUNNING if cached_from_run_id is None else RunStatus.FINISHED,
-        end_time=None if cached_from_run_id is None else start_time,
-    )
-    _params(session, run_id, params)
-    _insert(
-        session,
-        _STEPS,
-        [
-            {
-                "run_id": run_id,
-                "pipeline_run_id": pipeline_run_id,
-                "pipeline_name": parent.pipeline_name,
-                "node_id": node_id,
-                "step_name": step_name,
-                "attempts": 0,
-                "cache_key": cache_key,
-                "cache_status": cache_status.value,
-                "cache_reason": cache_reason,
-                "cache_components": json.dumps(dict(cache_components)),
-                "cached_from_run_id": cached_from_run_id,
-            }
-        ],
-    )
-    return info
-
-
 class SqlPipelines:
     _db: Database
 
@@ -270,7 +140,7 @@ class SqlPipelines:
         graph: Mapping[str, Any],
         options: Mapping[str, Any],
     ) -> str:
-        run_id = uuid.uuid4().hex
+        run_id = new_run_id()
 
         def work(session: Session) -> str:
             add_run_row(
@@ -282,7 +152,11 @@ class SqlPipelines:
                 start_time=start_time,
                 tags=tags,
             )
-            _params(session, run_id, params)
+            if params:
+                session.execute(
+                    _INSERT_PARAMS,
+                    [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
+                )
             session.add(
                 PipelineRunRow(
                     run_id=run_id,
@@ -324,150 +198,8 @@ class SqlPipelines:
         with self._db.read() as session:
             return [_record(run, parent) for run, parent in session.execute(query)]
 
-    def start_step(
-        self,
-        *,
-        pipeline_run_id: str,
-        run_name: str,
-        start_time: int,
-        tags: Sequence[Tag],
-        params: Mapping[str, str],
-        node_id: str,
-        step_name: str,
-        cache_key: str | None,
-        cache_status: CacheStatus,
-        cache_reason: str,
-        cache_components: Mapping[str, Any],
-    ) -> RunInfo:
-        run_id = uuid.uuid4().hex
-
-        def work(session: Session) -> RunInfo:
-            return _add_step_run(
-                session,
-                run_id=run_id,
-                pipeline_run_id=pipeline_run_id,
-                run_name=run_name,
-                start_time=start_time,
-                tags=tags,
-                params=params,
-                node_id=node_id,
-                step_name=step_name,
-                cache_key=cache_key,
-                cache_status=cache_status,
-                cache_reason=cache_reason,
-                cache_components=cache_components,
-                cached_from_run_id=None,
-            )
-
-        return self._db.run_write(work, durable=False)
-
-    def finish_step(
-        self,
-        *,
-        run_id: str,
-        status: RunStatus,
-        end_time: int,
-        attempts: int,
-        outputs: Sequence[OutputRef],
-        inputs: Sequence[StepInput],
-        tags: Sequence[Tag],
-    ) -> None:
-        def work(session: Session) -> None:
-            found: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-                _END_RUN, {"target": run_id, "status": status.value, "end_time": end_time}
-            )
-            if not found.rowcount:
-                raise NotFoundError(f"no run with id {run_id!r}")
-            step: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-                _COUNT_ATTEMPTS, {"target": run_id, "attempts": attempts}
-            )
-            if not step.rowcount:
-                raise NotFoundError(f"run {run_id} is not a pipeline step")
-            _add_outputs(session, run_id, outputs)
-            _add_inputs(session, run_id, inputs)
-            if tags:
-                session.execute(
-                    upsert(self._db.dialect, TagRow, keys=("run_id", "key"), update=("value",)),
-                    [{"run_id": run_id, "key": t.key, "value": t.value} for t in tags],
-                )
-
-        self._db.run_write(work)
-
-    def record_cached_step(
-        self,
-        *,
-        pipeline_run_id: str,
-        run_name: str,
-        time: int,
-        tags: Sequence[Tag],
-        params: Mapping[str, str],
-        node_id: str,
-        step_name: str,
-        cache_key: str,
-        cache_reason: str,
-        cache_components: Mapping[str, Any],
-        cached_from: StepRecord,
-        inputs: Sequence[StepInput],
-    ) -> str:
-        run_id = uuid.uuid4().hex
-
-        def work(session: Session) -> str:
-            _add_step_run(
-                session,
-                run_id=run_id,
-                pipeline_run_id=pipeline_run_id,
-                run_name=run_name,
-                start_time=time,
-                tags=tags,
-                params=params,
-                node_id=node_id,
-                step_name=step_name,
-                cache_key=cache_key,
-                cache_status=CacheStatus.HIT,
-                cache_reason=cache_reason,
-                cache_components=cache_components,
-                cached_from_run_id=cached_from.run_id,
-            )
-            _add_outputs(session, run_id, list(cached_from.outputs.values()))
-            _add_inputs(session, run_id, inputs)
-            return run_id
-
-        return self._db.run_write(work)
-
-    def find_cached_step(self, *, cache_key: str) -> StepRecord | None:
-        query = (
-            _steps()
-            .where(
-                _STEPS.c.cache_key == cache_key,
-                _STEPS.c.cached_from_run_id.is_(None),
-                _RUNS.c.status == RunStatus.FINISHED.value,
-                _RUNS.c.lifecycle_stage == LifecycleStage.ACTIVE.value,
-            )
-            .order_by(_RUNS.c.end_time.desc())
-            .limit(1)
-        )
-        with self._db.read() as session:
-            found = _load_steps(session, query, with_inputs=False)
-        return found[0] if found else None
-
-    def previous_step(
-        self, *, pipeline_name: str, node_id: str, before_pipeline_run_id: str
-    ) -> StepRecord | None:
-        query = (
-            _steps()
-            .where(
-                _STEPS.c.pipeline_name == pipeline_name,
-                _STEPS.c.node_id == node_id,
-                _STEPS.c.pipeline_run_id != before_pipeline_run_id,
-                _RUNS.c.status == RunStatus.FINISHED.value,
-                _RUNS.c.lifecycle_stage == LifecycleStage.ACTIVE.value,
-            )
-            .order_by(_RUNS.c.start_time.desc())
-            .limit(1)
-        )
-        with self._db.read() as session:
-            found = _load_steps(session, query, with_outputs=False, with_inputs=False)
-        return found[0] if found else None
+    def open_step_journal(self, *, pipeline_run_id: str) -> StepJournal:
+        return SqlStepJournal(self._db, pipeline_run_id=pipeline_run_id)
 
     def list_steps(self, *, pipeline_run_id: str) -> list[StepRecord]:
         query = (

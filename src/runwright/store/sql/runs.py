@@ -10,6 +10,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from runwright._host import new_run_id
 from runwright.entities import (
     CONTEXT_TAG,
     DatasetInput,
@@ -129,7 +130,7 @@ class SqlRuns:
         start_time: int,
         tags: Sequence[Tag],
     ) -> Run:
-        run_id = uuid.uuid4().hex
+        run_id = new_run_id()
 
         def work(session: Session) -> Run:
             info = add_run_row(

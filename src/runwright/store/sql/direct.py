@@ -1,0 +1,160 @@
+"""A pooled driver connection for long series of small writes, such as a pipeline's
+step records.
+
+A pipeline writes a run per step, a dozen statements each. Through the ORM session
+that cost about 30 µs of SQLAlchemy bookkeeping per statement and a session per
+transaction, more than the database spent. Here the statements are still built with
+SQLAlchemy Core, but compiled once per dialect and run on one driver cursor, and
+transactions are plain BEGIN/COMMIT on a connection held for the series.
+
+Durability is chosen per transaction. A lazy commit survives a crash of the process
+but not of the machine (SQLite: synchronous=NORMAL in WAL mode; PostgreSQL:
+synchronous_commit off); the next durable commit, from this connection or any other,
+flushes the log up to itself and so makes the earlier lazy ones durable too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from runwright.store.sql.database import Database, is_lock_error
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import Dialect
+    from sqlalchemy.sql.elements import ClauseElement
+
+__all__ = ["DirectConnection", "Statement"]
+
+T = TypeVar("T")
+_LOCKED_RETRIES = 8
+
+
+class Statement:
+    """SQL text with named parameters, compiled from a Core statement for one dialect."""
+
+    __slots__ = ("defaults", "sql")
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        # Values the statement carries itself (a LIMIT, a constant in a WHERE).
+        self.defaults = {k: v for k, v in compiled.params.items() if v is not None}
+
+    def bind(self, parameters: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {**self.defaults, **parameters} if self.defaults else parameters
+
+
+def _named(dialect: Dialect) -> Dialect:
+    """The dialect, emitting parameters by name so rows can be passed as dicts."""
+    if dialect.paramstyle in ("named", "pyformat"):
+        return dialect
+    return type(dialect)(paramstyle="named")  # type: ignore[call-arg]
+
+
+class DirectConnection:
+    """One pooled DBAPI connection, held until `close`; not for use by several threads."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._sqlite = database.dialect == "sqlite"
+        self._dialect = _named(database.engine.dialect)
+        self._raw = database.engine.raw_connection()
+        self._cursor = self._raw.cursor()
+        self._lazy_by_default()
+
+    def compile(self, statement: ClauseElement) -> Statement:
+        return Statement(statement, self._dialect)
+
+    # -- statements ------------------------------------------------------------------
+
+    def execute(self, statement: Statement, parameters: Mapping[str, Any]) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        self._cursor.execute(statement.sql, statement.bind(parameters))
+        return int(self._cursor.rowcount)
+
+    def execute_many(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self._cursor.executemany(statement.sql, [statement.bind(row) for row in rows])
+
+    def fetch(self, statement: Statement, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        self._cursor.execute(statement.sql, statement.bind(parameters))
+        return list(self._cursor.fetchall())
+
+    # -- transactions ----------------------------------------------------------------
+
+    def read(self, work: Callable[[DirectConnection], T]) -> T:
+        """`work` in a read transaction: it sees one snapshot and never waits for writers."""
+        if self._sqlite:
+            self._cursor.execute("BEGIN")
+        try:
+            return work(self)
+        finally:
+            self._end(commit=False)
+
+    def write(self, work: Callable[[DirectConnection], T], *, durable: bool = False) -> T:
+        """`work` in a write transaction, committed lazily unless `durable`; rolled back
+        on any error. SQLite's lock timeouts are retried, as in `Database.run_write`."""
+        lock = self._database.write_lock or nullcontext()
+        for attempt in range(_LOCKED_RETRIES):
+            try:
+                with lock:
+                    return self._write_once(work, durable)
+            except Exception as exc:
+                if not is_lock_error(exc) or attempt == _LOCKED_RETRIES - 1:
+                    raise
+            time.sleep(min(0.05 * 2**attempt, 2.0))
+        raise AssertionError("unreachable")
+
+    def _write_once(self, work: Callable[[DirectConnection], T], durable: bool) -> T:
+        cursor = self._cursor
+        if self._sqlite:
+            # A pragma, so it is set outside the transaction and restored after it.
+            if durable:
+                cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("BEGIN IMMEDIATE")
+        elif durable:
+            cursor.execute("SET LOCAL synchronous_commit TO ON")
+        try:
+            result = work(self)
+            self._end(commit=True)
+        except BaseException:
+            self._end(commit=False)
+            raise
+        finally:
+            if self._sqlite and durable:
+                cursor.execute("PRAGMA synchronous=NORMAL")
+        return result
+
+    def _end(self, *, commit: bool) -> None:
+        if self._sqlite:
+            in_transaction = self._raw.driver_connection.in_transaction  # type: ignore[union-attr]
+            if in_transaction:
+                self._cursor.execute("COMMIT" if commit else "ROLLBACK")
+        elif commit:
+            self._raw.commit()
+        else:
+            self._raw.rollback()
+
+    def _lazy_by_default(self) -> None:
+        if self._sqlite:
+            self._cursor.execute("PRAGMA synchronous=NORMAL")
+        else:
+            self._cursor.execute("SET synchronous_commit TO OFF")
+            self._raw.commit()
+
+    def close(self) -> None:
+        """Hand the connection back to the pool as the pool gave it (durable commits)."""
+        try:
+            if self._sqlite:
+                self._end(commit=False)
+                self._cursor.execute("PRAGMA synchronous=FULL")
+            else:
+                self._raw.rollback()
+                self._cursor.execute("RESET synchronous_commit")
+                self._raw.commit()
+            self._cursor.close()
+        finally:
+            self._raw.close()
