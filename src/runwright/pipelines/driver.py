@@ -143,7 +143,11 @@ class Driver:
             # The outputs first: the durable commit below makes the records pointing
             # at them durable too.
             self._flush_outputs()
-            self.client.set_terminated(self.pipeline_run_id, status)
+            try:
+                self.client.flush()  # metrics logged to the pipeline run itself
+            finally:
+                self.journal.end_pipeline(status=status, end_time=now_ms())
+                self.client.unwatch_run(self.pipeline_run_id)
         return self.result(status)
 
     def result(self, status: RunStatus) -> PipelineResult:

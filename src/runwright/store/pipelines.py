@@ -151,4 +151,8 @@ class StepJournal(ABC):
         """Make every write so far durable (and note the driver is alive)."""
 
     @abstractmethod
+    def end_pipeline(self, *, status: RunStatus, end_time: int) -> None:
+        """End the pipeline run itself; durable, like a checkpoint."""
+
+    @abstractmethod
     def close(self) -> None: ...

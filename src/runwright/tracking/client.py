@@ -274,6 +274,10 @@ class Client:
         """Send heartbeats for a run this process is executing (the fluent API does this)."""
         self._writer.watch(run_id)
 
+    def unwatch_run(self, run_id: str) -> None:
+        """Stop the heartbeats `watch_run` started (`set_terminated` does it too)."""
+        self._writer.unwatch(run_id)
+
     # -- logging -------------------------------------------------------------------------
 
     def log_metric(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlalchemy.dialects import postgresql, sqlite
 
 __all__ = ["upsert"]
 
@@ -27,7 +27,9 @@ def upsert(
     statement is built once per shape and cached, so SQLAlchemy compiles it once.
     `where(table_columns, excluded)` may give a condition for the update.
     """
-    module: Any = postgresql if dialect == "postgresql" else sqlite
+    # Imported on first use: PostgreSQL's dialect package costs ~50 ms, which the
+    # embedded SQLite store should not pay.
+    module: Any = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
     statement = module.insert(model)
     if not update:
         return statement.on_conflict_do_nothing(index_elements=list(keys))

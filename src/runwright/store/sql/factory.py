@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
+from sqlalchemy import Table, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -116,9 +118,17 @@ def _ensure_default_experiment(database: Database, artifact_root: str) -> None:
     """Experiment "0" always exists, as MLflow clients expect; created on first open."""
     from runwright.artifacts import join_uri
 
-    with database.read() as session:
-        if session.get(ExperimentRow, int(DEFAULT_EXPERIMENT_ID)) is not None:
-            return
+    # Core, not `session.get`: the first ORM query sets up every mapper (~15 ms), which
+    # a run that never needs the ORM (a cached pipeline rerun) should not pay.
+    experiments = cast(Table, ExperimentRow.__table__)
+    with database.engine.connect() as connection:
+        found = connection.execute(
+            select(experiments.c.experiment_id).where(
+                experiments.c.experiment_id == int(DEFAULT_EXPERIMENT_ID)
+            )
+        ).first()
+    if found is not None:
+        return
     now = now_ms()
     row = {
         "experiment_id": int(DEFAULT_EXPERIMENT_ID),

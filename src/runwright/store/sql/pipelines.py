@@ -41,6 +41,7 @@ _STEPS = cast(Table, PipelineStepRow.__table__)
 _OUTPUTS = cast(Table, StepOutputRow.__table__)
 _INPUTS = cast(Table, StepInputRow.__table__)
 _INSERT_PARAMS = insert(cast(Table, ParamRow.__table__))
+_INSERT_PIPELINE = insert(cast(Table, PipelineRunRow.__table__))
 
 
 def _record(run: RunRow, parent: PipelineRunRow) -> PipelineRunRecord:
@@ -157,20 +158,24 @@ class SqlPipelines:
                     _INSERT_PARAMS,
                     [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
                 )
-            session.add(
-                PipelineRunRow(
-                    run_id=run_id,
-                    pipeline_name=pipeline_name,
-                    source=json.dumps(dict(source)),
-                    parameters_blob=parameters_blob,
-                    parameters=json.dumps(dict(parameters)),
-                    graph=json.dumps(dict(graph)),
-                    options=json.dumps(dict(options)),
-                )
+            session.execute(
+                _INSERT_PIPELINE,
+                {
+                    "run_id": run_id,
+                    "pipeline_name": pipeline_name,
+                    "source": json.dumps(dict(source)),
+                    "parameters_blob": parameters_blob,
+                    "parameters": json.dumps(dict(parameters)),
+                    "graph": json.dumps(dict(graph)),
+                    "options": json.dumps(dict(options)),
+                },
             )
             return run_id
 
-        return self._db.run_write(work)
+        # Core statements and a lazy commit: a cached rerun must not pay for the ORM's
+        # set-up or an extra flush to disk; the run's end (`StepJournal.end_pipeline`)
+        # is durable and makes this durable too.
+        return self._db.run_write(work, durable=False)
 
     def get_pipeline_run(self, *, run_id: str) -> PipelineRunRecord:
         with self._db.read() as session:

@@ -9,7 +9,7 @@ user, the artifact location) are read once when the journal opens.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -72,10 +72,19 @@ _FINISHED_AND_ACTIVE = (
 )
 
 
-def _statements(connection: DirectConnection, dialect: str) -> dict[str, Statement]:
-    steps = select(*_STEP_COLUMNS).join(_RUNS, _RUNS.c.run_id == _STEPS.c.run_id)
-    built = {
-        "parent": select(
+def _steps() -> Any:
+    return select(*_STEP_COLUMNS).join(_RUNS, _RUNS.c.run_id == _STEPS.c.run_id)
+
+
+def _update_run(**values: Any) -> Any:
+    return update(_RUNS).where(_RUNS.c.run_id == bindparam("target")).values(**values)
+
+
+# Built and compiled on first use, once per process and dialect: a fully cached rerun
+# uses about half of them, and compiling costs more than running them.
+_BUILDERS: dict[str, Callable[[str], Any]] = {
+    "parent": lambda _: (
+        select(
             _RUNS.c.experiment_id,
             _RUNS.c.user_id,
             _PIPELINES.c.pipeline_name,
@@ -84,41 +93,67 @@ def _statements(connection: DirectConnection, dialect: str) -> dict[str, Stateme
         )
         .join(_PIPELINES, _PIPELINES.c.run_id == _RUNS.c.run_id)
         .join(_EXPERIMENTS, _EXPERIMENTS.c.experiment_id == _RUNS.c.experiment_id)
-        .where(_RUNS.c.run_id == bindparam("run_id")),
-        "insert_run": insert(_RUNS),
-        "insert_tags": insert(cast(Table, TagRow.__table__)),
-        "upsert_tags": upsert(dialect, TagRow, keys=("run_id", "key"), update=("value",)),
-        "insert_params": insert(cast(Table, ParamRow.__table__)),
-        "insert_step": insert(_STEPS),
-        "insert_outputs": insert(_OUTPUTS),
-        "insert_inputs": insert(_INPUTS),
-        "end_run": update(_RUNS)
-        .where(_RUNS.c.run_id == bindparam("target"))
-        .values(status=bindparam("status"), end_time=bindparam("end_time")),
-        "count_attempts": update(_STEPS)
+        .where(_RUNS.c.run_id == bindparam("run_id"))
+    ),
+    "insert_run": lambda _: insert(_RUNS),
+    "insert_tags": lambda _: insert(cast(Table, TagRow.__table__)),
+    "upsert_tags": lambda dialect: upsert(
+        dialect, TagRow, keys=("run_id", "key"), update=("value",)
+    ),
+    "insert_params": lambda _: insert(cast(Table, ParamRow.__table__)),
+    "insert_step": lambda _: insert(_STEPS),
+    "insert_outputs": lambda _: insert(_OUTPUTS),
+    "insert_inputs": lambda _: insert(_INPUTS),
+    "end_run": lambda _: _update_run(status=bindparam("status"), end_time=bindparam("end_time")),
+    "end_pipeline": lambda _: _update_run(
+        status=bindparam("status"),
+        end_time=bindparam("end_time"),
+        heartbeat_time=bindparam("end_time"),
+    ),
+    "heartbeat": lambda _: _update_run(heartbeat_time=bindparam("heartbeat_time")),
+    "count_attempts": lambda _: (
+        update(_STEPS)
         .where(_STEPS.c.run_id == bindparam("target"))
-        .values(attempts=bindparam("attempts")),
-        "heartbeat": update(_RUNS)
-        .where(_RUNS.c.run_id == bindparam("target"))
-        .values(heartbeat_time=bindparam("heartbeat_time")),
-        "cached": steps.where(
+        .values(attempts=bindparam("attempts"))
+    ),
+    "cached": lambda _: (
+        _steps()
+        .where(
             _STEPS.c.cache_key == bindparam("cache_key"),
             _STEPS.c.cached_from_run_id.is_(None),
             *_FINISHED_AND_ACTIVE,
         )
         .order_by(_RUNS.c.end_time.desc())
-        .limit(1),
-        "previous": steps.where(
+        .limit(1)
+    ),
+    "previous": lambda _: (
+        _steps()
+        .where(
             _STEPS.c.pipeline_name == bindparam("pipeline_name"),
             _STEPS.c.node_id == bindparam("node_id"),
             _STEPS.c.pipeline_run_id != bindparam("pipeline_run_id"),
             *_FINISHED_AND_ACTIVE,
         )
         .order_by(_RUNS.c.start_time.desc())
-        .limit(1),
-        "outputs": select(*_OUTPUT_COLUMNS).where(_OUTPUTS.c.run_id == bindparam("run_id")),
-    }
-    return {name: connection.compile(statement) for name, statement in built.items()}
+        .limit(1)
+    ),
+    "outputs": lambda _: select(*_OUTPUT_COLUMNS).where(_OUTPUTS.c.run_id == bindparam("run_id")),
+}
+_compiled: dict[tuple[str, str], Statement] = {}
+
+
+class _Statements:
+    def __init__(self, connection: DirectConnection, dialect: str) -> None:
+        self._connection = connection
+        self._dialect = dialect
+
+    def __getitem__(self, name: str) -> Statement:
+        key = (self._dialect, name)
+        found = _compiled.get(key)
+        if found is None:
+            found = self._connection.compile(_BUILDERS[name](self._dialect))
+            _compiled[key] = found
+        return found
 
 
 def _step_record(row: tuple[Any, ...], outputs: Mapping[str, OutputRef]) -> StepRecord:
@@ -179,7 +214,7 @@ class SqlStepJournal(StepJournal):
         self.pipeline_run_id = pipeline_run_id
         self._connection = DirectConnection(database)
         try:
-            self._sql = _statements(self._connection, database.dialect)
+            self._sql = _Statements(self._connection, database.dialect)
             found = self._connection.read(
                 lambda c: c.fetch(self._sql["parent"], {"run_id": pipeline_run_id})
             )
@@ -385,6 +420,15 @@ class SqlStepJournal(StepJournal):
             lambda connection: connection.execute(
                 self._sql["heartbeat"],
                 {"target": self.pipeline_run_id, "heartbeat_time": heartbeat_time},
+            ),
+            durable=True,
+        )
+
+    def end_pipeline(self, *, status: RunStatus, end_time: int) -> None:
+        self._connection.write(
+            lambda connection: connection.execute(
+                self._sql["end_pipeline"],
+                {"target": self.pipeline_run_id, "status": status.value, "end_time": end_time},
             ),
             durable=True,
         )
