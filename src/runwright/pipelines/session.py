@@ -19,6 +19,7 @@ from runwright.pipelines.planner import param_values
 
 if TYPE_CHECKING:
     from runwright.pipelines.driver import StepEvent
+    from runwright.pipelines.graph import Graph
     from runwright.pipelines.pipeline import Pipeline
     from runwright.pipelines.result import PipelineResult
     from runwright.store.pipelines import PipelineStore, StepJournal
@@ -137,14 +138,43 @@ def start_pipeline_run(
     ray_address: str | None,
     max_workers: int | None,
 ) -> PipelineResult:
+    bound = pipeline.bind(params)
+    chosen = _executor(executor, ray_address, max_workers)
+    graph = pipeline.trace(bound)
+    chosen.prepare(_step_modules(graph))
+    try:
+        return _record_and_drive(
+            pipeline,
+            bound,
+            graph,
+            chosen,
+            cache=cache,
+            fail_fast=fail_fast,
+            experiment=experiment,
+            tracking_uri=tracking_uri,
+            on_event=on_event,
+        )
+    finally:
+        chosen.close()  # also when setting up the run failed before the driver ran
+
+
+def _record_and_drive(
+    pipeline: Pipeline,
+    bound: Mapping[str, Any],
+    graph: Graph,
+    chosen: Executor,
+    *,
+    cache: bool,
+    fail_fast: bool,
+    experiment: str | None,
+    tracking_uri: str | None,
+    on_event: Callable[[StepEvent], None] | None,
+) -> PipelineResult:
     import cloudpickle
 
     from runwright.pipelines.driver import Driver
     from runwright.tracking import fluent
 
-    bound = pipeline.bind(params)
-    chosen = _executor(executor, ray_address, max_workers)
-    graph = pipeline.trace(bound)
     with client_for(tracking_uri) as client:
         store = pipeline_store(client)
         tags = [
@@ -223,26 +253,42 @@ def resume_pipeline_run(
         chosen = _executor(
             executor or str(options.get("executor", "local")), ray_address, max_workers
         )
-        with _journal(store, run_id) as journal:
-            completed = _completed_steps(store, journal)
-            if record.status != RunStatus.FINISHED.value:
-                client.update_run(run_id, status=RunStatus.RUNNING)
-                client.set_tag(run_id, DRIVER_TAG, _driver_identity())
-            driver = Driver(
-                graph,
-                pipeline_run_id=run_id,
-                client=client,
-                worker_tracking_uri=_absolute(client.tracking_uri),
-                journal=journal,
-                executor=chosen,
-                cache=bool(options.get("cache", True)),
-                fail_fast=bool(options.get("fail_fast", False)),
-                on_event=on_event,
-                completed=completed,
-            )
-            if record.status == RunStatus.FINISHED.value:
-                return driver.result(RunStatus.FINISHED)
-            return driver.run()
+        if record.status != RunStatus.FINISHED.value:
+            chosen.prepare(_step_modules(graph))
+        try:
+            with _journal(store, run_id) as journal:
+                completed = _completed_steps(store, journal, graph)
+                finished = record.status == RunStatus.FINISHED.value and len(completed) == len(
+                    graph.nodes
+                )
+                if not finished:
+                    client.update_run(run_id, status=RunStatus.RUNNING)
+                    client.set_tag(run_id, DRIVER_TAG, _driver_identity())
+                driver = Driver(
+                    graph,
+                    pipeline_run_id=run_id,
+                    client=client,
+                    worker_tracking_uri=_absolute(client.tracking_uri),
+                    journal=journal,
+                    executor=chosen,
+                    cache=bool(options.get("cache", True)),
+                    fail_fast=bool(options.get("fail_fast", False)),
+                    on_event=on_event,
+                    completed=completed,
+                )
+                if finished:
+                    return driver.result(RunStatus.FINISHED)
+                if record.status == RunStatus.FINISHED.value:
+                    chosen.prepare(_step_modules(graph))  # an output is gone: recompute it
+                return driver.run()
+        finally:
+            chosen.close()
+
+
+def _step_modules(graph: Graph) -> list[str]:
+    """Importable modules defining the graph's steps (a script run as __main__ is not)."""
+    found = {node.step.fn.__module__ for node in graph.nodes.values()}
+    return sorted(name for name in found if name and name != "__main__")
 
 
 @contextmanager
@@ -254,14 +300,16 @@ def _journal(store: PipelineStore, run_id: str) -> Iterator[StepJournal]:
         journal.close()
 
 
-def _completed_steps(store: PipelineStore, journal: StepJournal) -> dict[str, StepRecord]:
+def _completed_steps(
+    store: PipelineStore, journal: StepJournal, graph: Graph
+) -> dict[str, StepRecord]:
     """The steps a resumed run keeps: those that finished with their outputs still on
-    disk. Steps left running by the dead driver are marked KILLED."""
-    completed: dict[str, StepRecord] = {}
+    disk, and whose upstream steps are kept too (a step computed again may give another
+    value). Steps left running by the dead driver are marked KILLED."""
+    finished: dict[str, StepRecord] = {}
     for step in store.list_steps(pipeline_run_id=journal.pipeline_run_id):
         if step.status == RunStatus.FINISHED.value:
-            if all(map(output_available, step.outputs.values())):
-                completed[step.node_id] = step
+            finished[step.node_id] = step
         elif step.status in (RunStatus.RUNNING.value, RunStatus.SCHEDULED.value):
             journal.finish_step(
                 run_id=step.run_id,
@@ -272,4 +320,13 @@ def _completed_steps(store: PipelineStore, journal: StepJournal) -> dict[str, St
                 inputs=[],
                 tags=[Tag("runwright.step.error", "its pipeline driver stopped before it ended")],
             )
+    completed: dict[str, StepRecord] = {}
+    for node_id, node in graph.nodes.items():  # in traced order: upstream nodes come first
+        record = finished.get(node_id)
+        if (
+            record is not None
+            and all(map(output_available, record.outputs.values()))
+            and all(parent in completed for parent in node.upstream)
+        ):
+            completed[node_id] = record
     return completed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from runwright.pipelines.resources import Resources
@@ -24,6 +25,11 @@ class Executor(ABC):
     #: Whether attempts write their outputs to this machine's disks, so that the
     #: driver can flush them in batches instead of each attempt flushing its own.
     on_this_machine: bool = True
+
+    def prepare(self, modules: Sequence[str]) -> None:
+        """Begin any slow start-up now, in the background, while the driver sets up the
+        run; `modules` hold the pipeline's step functions. `start` finishes it."""
+        del modules  # most executors have nothing to start ahead
 
     @abstractmethod
     def start(self, client: Client) -> None:

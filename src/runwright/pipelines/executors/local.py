@@ -14,6 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import threading
+from collections.abc import Sequence
 from multiprocessing import context as mp_context
 from multiprocessing import spawn
 from typing import TYPE_CHECKING, Any
@@ -70,14 +71,53 @@ class LocalExecutor(Executor):
     def __init__(self, *, max_workers: int | None = None) -> None:
         self._cpus = max(1, max_workers or os.cpu_count() or 1)
         self._pool: Any = None
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
         self._running: dict[Any, TaskSpec] = {}
 
+    def prepare(self, modules: Sequence[str]) -> None:
+        # Starting the forkserver and the workers takes a fresh interpreter and its
+        # imports; done on a thread, it overlaps the driver opening the store.
+        self._starting = threading.Thread(
+            target=self._start_in_background,
+            args=(modules,),
+            name="runwright-pool-start",
+            daemon=True,
+        )
+        self._starting.start()
+
+    def _start_in_background(self, modules: Sequence[str]) -> None:
+        try:
+            self._start_pool(modules)
+        except BaseException as exc:  # raised again by start(), in the driver's thread
+            self._start_error = exc
+
+    def _join_start(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+
     def start(self, client: Client) -> None:
+        self._join_start()
+        if self._start_error is not None:
+            error, self._start_error = self._start_error, None
+            raise error
+        if self._pool is None:
+            self._start_pool(())
+
+    def _start_pool(self, modules: Sequence[str]) -> None:
         import pebble
 
         context = _WorkerContext()
-        context.set_forkserver_preload(["runwright.pipelines.task"])
-        self._pool = pebble.ProcessPool(max_workers=self._cpus, context=context)
+        # Imported once in the forkserver, so every worker forked from it has them:
+        # what running a step needs, and the modules defining the steps (an import
+        # that fails there is skipped, and happens again in the worker).
+        context.set_forkserver_preload(
+            ["runwright.pipelines.task", "runwright.tracking.fluent", *modules]
+        )
+        pool = pebble.ProcessPool(max_workers=self._cpus, context=context)
+        pool.schedule(os.getpid).result()  # the pool starts its workers on first use
+        self._pool = pool
 
     def capacity(self) -> Resources:
         return Resources(cpus=float(self._cpus), memory=machine_memory() or None)
@@ -133,6 +173,7 @@ class LocalExecutor(Executor):
         return cancelled
 
     def close(self) -> None:
+        self._join_start()
         if self._pool is not None:
             if self._running:
                 self._pool.stop()
