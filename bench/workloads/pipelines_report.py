@@ -230,7 +230,7 @@ def _startup_rows(m: Measured) -> list[StartupRow]:
             "python -c pass", imported(RW, "python_seconds"), imported(PF, "python_seconds")
         ),
         StartupRow(
-            'python -c "import runwright|prefect"',
+            'python -c "import runwright (+ its storage layer) | prefect"',
             imported(RW, "import_seconds"),
             imported(PF, "import_seconds"),
         ),
@@ -341,12 +341,15 @@ def notes(m: Measured, setup: Setup, problems: list[str], remarks: list[str]) ->
         "on ThreadPoolTaskRunner, Prefect's default task runner: threads in this process "
         "(as many as tasks ready: Prefect sets no limit by default), not processes — "
         "unlike Runwright's local executor.",
-        "Runwright's walls include importing its SQL store (SQLAlchemy), which `import "
-        "runwright` defers to the first use of the store by design, and commit each step's "
-        "records durably (SQLite synchronous=FULL) before the run call returns. Prefect's "
-        "include starting its temporary server (a subprocess) on every run; Prefect 3 "
-        "reports task-run states as events sent in the background, so some of its "
-        "tracking may land after the run call returns (see the exit row of the last table).",
+        "Runwright's walls exclude importing its SQL store (SQLAlchemy, the schema), which "
+        "`import runwright` defers to first use: the worker imports it before the clock, as "
+        "`import prefect` is for Prefect, and the import row of the last table includes it. "
+        "Every step's records are committed as the step moves (a killed driver loses "
+        "nothing); they and the outputs are flushed to disk together every second and "
+        "durably before the run call returns. Prefect's walls include starting its "
+        "temporary server (a subprocess) on every run; Prefect 3 reports task-run states as "
+        "events sent in the background, so some of its tracking may land after the run "
+        "call returns (see the exit row of the last table).",
     ]
     if setup.quick:
         lines.append("--quick sizes: smaller than the targets assume; figures are indicative.")

@@ -14,7 +14,7 @@ Importing this package is cheap: SQLAlchemy, fsspec and friends load on first us
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runwright._version import __version__
 from runwright.entities import (
@@ -154,6 +154,11 @@ def register_model(
     from runwright.registry import register_model as register
 
     return register(model_uri, name, tags)
+
+
+if TYPE_CHECKING:  # what __getattr__ below loads on first use, made known to type checkers
+    from runwright import models as models
+    from runwright import pipelines as pipelines
 
 
 def __getattr__(name: str) -> object:

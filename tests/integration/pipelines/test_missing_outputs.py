@@ -4,22 +4,20 @@ computed again, by a cached rerun and by `resume`, instead of being handed on.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import runwright as rw
-from runwright.entities.pipelines import OutputRef
+from runwright.pipelines import load_output, resume
 from runwright.pipelines.outputs import local_path_of
 from runwright.pipelines.result import PipelineResult, StepState
 from tests.integration.pipelines import defs
 
 
-def _file(ref: OutputRef) -> Path:
-    path = local_path_of(ref.uri)
+def _output_file(result: PipelineResult, node_id: str) -> Path:
+    """Where a step's output is on disk (it must be there)."""
+    path = local_path_of(result.steps[node_id].outputs["output"].uri)
     assert path is not None and path.is_file()
     return path
-
-
-def _output_file(result: PipelineResult, node_id: str) -> Path:
-    return _file(result.steps[node_id].outputs["output"])
 
 
 def _states(result: PipelineResult) -> dict[str, StepState]:
@@ -85,36 +83,39 @@ def test_the_recomputed_output_serves_the_next_rerun_from_the_cache(journal: str
     assert len(defs.executions(journal)) == 6
 
 
+@rw.step
+def count(journal: str) -> int:
+    """Answers differently each time it runs: how many steps have run so far."""
+    defs.note(journal, "count")
+    return len(defs.executions(journal))
+
+
+@rw.step
+def double(journal: str, value: int) -> int:
+    defs.note(journal, "double")
+    return value * 2
+
+
+@rw.step
+def other(journal: str) -> str:
+    defs.note(journal, "other")
+    return "unchanged"
+
+
+@rw.pipeline
+def counting(journal: str) -> Any:
+    return double(journal, count(journal)), other(journal)
+
+
 def test_only_steps_whose_inputs_changed_run_after_a_recomputed_output(journal: str) -> None:
-    # `count` answers differently each time it runs, so recomputing it changes `double`'s
-    # input, but not `other`'s.
-    @rw.step
-    def count(journal: str) -> int:
-        defs.note(journal, "count")
-        return len(defs.executions(journal))
-
-    @rw.step
-    def double(journal: str, value: int) -> int:
-        defs.note(journal, "double")
-        return value * 2
-
-    @rw.step
-    def other(journal: str) -> str:
-        defs.note(journal, "other")
-        return "unchanged"
-
-    @rw.pipeline
-    def counting():
-        return double(journal, count(journal)), other(journal)
-
-    first = counting.run(executor="inline")
+    first = counting.run(journal=journal, executor="inline")
     assert first.output == (2, "unchanged")
     _output_file(first, "count").unlink()
 
-    second = counting.run(executor="inline")
+    second = counting.run(journal=journal, executor="inline")
     assert _states(second) == {
         "count": StepState.DONE,
-        "double": StepState.DONE,
+        "double": StepState.DONE,  # its input came out different
         "other": StepState.CACHED,
     }
     assert second.steps["double"].cache_reason == "input changed: value"
@@ -134,9 +135,15 @@ def guarded(journal: str, data: list[int], block_file: str) -> int:
 
 
 @rw.pipeline
-def blocked(journal: str, block_file: str):
+def blocked(journal: str, block_file: str) -> Any:
     data = defs.load(journal, 4)
     return guarded(journal, data, block_file)
+
+
+@rw.pipeline
+def counting_then_blocked(journal: str, block_file: str) -> Any:
+    counted = count(journal)
+    return double(journal, counted), guarded(journal, [counted], block_file)
 
 
 def _failed_run(journal: str, tmp_path: Path) -> tuple[PipelineResult, Path]:
@@ -155,13 +162,13 @@ def test_resume_reruns_a_finished_step_whose_output_was_deleted(
     block.unlink()
     _output_file(failed, "load").unlink()
 
-    resumed = rw.pipelines.resume(failed.run_id)
+    resumed = resume(failed.run_id)
     assert resumed.status == "FINISHED"
     assert resumed.output == 6
     assert defs.executions(journal) == ["load", "guarded", "load", "guarded"]
     assert resumed.steps["load"].state is StepState.DONE
     assert resumed.steps["load"].run_id != failed.steps["load"].run_id
-    assert _output_file(resumed, "load").is_file()
+    assert load_output(resumed.steps["load"].outputs["output"]) == [0, 1, 2, 3]
 
 
 def test_resume_reruns_a_finished_step_whose_output_was_truncated(
@@ -171,17 +178,43 @@ def test_resume_reruns_a_finished_step_whose_output_was_truncated(
     block.unlink()
     _output_file(failed, "load").write_bytes(b"[")
 
-    resumed = rw.pipelines.resume(failed.run_id)
+    resumed = resume(failed.run_id)
     assert resumed.output == 6
     assert defs.executions(journal).count("load") == 2
 
 
-def test_resume_keeps_a_finished_step_whose_output_is_intact(
-    journal: str, tmp_path: Path
-) -> None:
+def test_resume_keeps_a_finished_step_whose_output_is_intact(journal: str, tmp_path: Path) -> None:
     failed, block = _failed_run(journal, tmp_path)
     block.unlink()
-    resumed = rw.pipelines.resume(failed.run_id)
+    resumed = resume(failed.run_id)
     assert resumed.output == 6
     assert resumed.steps["load"].run_id == failed.steps["load"].run_id
     assert defs.executions(journal) == ["load", "guarded", "guarded"]
+
+
+def test_resume_reruns_what_depends_on_a_recomputed_step_whose_output_changed(
+    journal: str, tmp_path: Path
+) -> None:
+    block = tmp_path / "block"
+    block.touch()
+    failed = counting_then_blocked.run(journal=journal, block_file=str(block), executor="inline")
+    assert failed.steps["double"].state is StepState.DONE  # from count's first answer, 1
+    block.unlink()
+    _output_file(failed, "count").unlink()
+
+    resumed = resume(failed.run_id)
+    doubled, counted = resumed.output
+    assert doubled == 2 * counted  # both from the same answer of `count`
+
+
+def test_resuming_a_finished_run_recomputes_an_output_that_is_gone(
+    journal: str,
+) -> None:
+    done = defs.training.run(journal=journal, executor="inline")
+    expected = done.output
+    _output_file(done, "pick").unlink()
+    again = resume(done.run_id)
+    assert again.status == "FINISHED"
+    assert {step.state.finished for step in again.steps.values()} == {True}
+    assert again.output == expected
+    assert defs.executions(journal)[5:] == ["pick"]

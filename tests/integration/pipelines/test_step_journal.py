@@ -110,8 +110,8 @@ def _finish(
     )
 
 
-def _finished_step(journal: StepJournal, **start: object) -> str:
-    run_id = _start(journal, **start).run_id  # type: ignore[arg-type]
+def _finished_step(journal: StepJournal, *, node_id: str = "n", cache_key: str = "key-1") -> str:
+    run_id = _start(journal, node_id=node_id, cache_key=cache_key).run_id
     _finish(journal, run_id)
     return run_id
 
@@ -348,7 +348,7 @@ def test_previous_step_ignores_other_pipelines(
     assert step_journal.previous_step(node_id="n") is None
 
 
-# -- opening, checkpoints ------------------------------------------------------------------
+# -- opening, checkpoints, the end ------------------------------------------------------
 
 
 def test_opening_a_journal_for_an_unknown_pipeline_run_raises_not_found(
@@ -400,6 +400,22 @@ def test_checkpoint_leaves_the_steps_heartbeats_alone(
     info = _start(step_journal, time=2_000)
     step_journal.checkpoint(heartbeat_time=987_654_321)
     assert sql_client.get_run(info.run_id).info.heartbeat_time == 2_000
+
+
+def test_end_pipeline_ends_the_pipeline_run(
+    sql_client: Client, store: PipelineStore, step_journal: StepJournal, pipeline_run_id: str
+) -> None:
+    step_journal.end_pipeline(status=RunStatus.FAILED, end_time=7_000)
+    info = sql_client.get_run(pipeline_run_id).info
+    assert (info.status, info.end_time, info.heartbeat_time) == (RunStatus.FAILED, 7_000, 7_000)
+    record = store.get_pipeline_run(run_id=pipeline_run_id)
+    assert (record.status, record.end_time) == ("FAILED", 7_000)
+
+
+def test_end_pipeline_leaves_the_steps_alone(sql_client: Client, step_journal: StepJournal) -> None:
+    info = _start(step_journal)
+    step_journal.end_pipeline(status=RunStatus.FINISHED, end_time=7_000)
+    assert sql_client.get_run(info.run_id).info.status is RunStatus.RUNNING
 
 
 def test_a_closed_journal_gives_its_connection_back(

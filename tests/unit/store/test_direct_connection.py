@@ -122,8 +122,8 @@ def _pooled_sqlite_synchronous(database: Database) -> int:
     try:
         cursor = raw.cursor()
         cursor.execute("PRAGMA synchronous")
-        value: int = cursor.fetchone()[0]
-        return value
+        [(value,)] = cursor.fetchall()
+        return int(value)
     finally:
         raw.close()
 
@@ -191,9 +191,7 @@ def test_close_resets_synchronous_commit_on_postgres(postgres_url: str) -> None:
 def test_a_write_waits_for_another_connection_to_release_the_sqlite_lock(tmp_path: Path) -> None:
     database = _sqlite(tmp_path, busy_timeout=0.05)
     _METADATA.create_all(database.engine)
-    blocker = sqlite3.connect(
-        tmp_path / "direct.db", isolation_level=None, check_same_thread=False
-    )
+    blocker = sqlite3.connect(tmp_path / "direct.db", isolation_level=None, check_same_thread=False)
     blocker.execute("BEGIN IMMEDIATE")
     released = threading.Timer(0.3, blocker.execute, args=("ROLLBACK",))
     released.start()

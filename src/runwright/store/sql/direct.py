@@ -110,14 +110,15 @@ class DirectConnection:
 
     def _write_once(self, work: Callable[[DirectConnection], T], durable: bool) -> T:
         cursor = self._cursor
-        if self._sqlite:
-            # A pragma, so it is set outside the transaction and restored after it.
-            if durable:
-                cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("BEGIN IMMEDIATE")
-        elif durable:
-            cursor.execute("SET LOCAL synchronous_commit TO ON")
+        # A pragma, so set outside the transaction, and restored however it ends
+        # (even if BEGIN itself fails on a lock).
+        if self._sqlite and durable:
+            cursor.execute("PRAGMA synchronous=FULL")
         try:
+            if self._sqlite:
+                cursor.execute("BEGIN IMMEDIATE")
+            elif durable:
+                cursor.execute("SET LOCAL synchronous_commit TO ON")
             result = work(self)
             self._end(commit=True)
         except BaseException:
