@@ -230,8 +230,9 @@ class Driver:
         ]
         if caching:
             hit = self.journal.find_cached_step(cache_key=key.key)
+            lost = None
             if hit is not None and not all(map(output_available, hit.outputs.values())):
-                hit = None
+                lost, hit = hit, None
             if hit is not None:
                 reason = f"same code, inputs and parameters as run {hit.run_id}"
                 run_id = self.journal.record_cached_step(
@@ -258,8 +259,11 @@ class Driver:
                 self._emit(StepEvent(node.id, StepState.CACHED, run_id, detail=hit.run_id))
                 self._release_children(node.id)
                 return
-            previous = self.journal.previous_step(node_id=node.id)
-            status, reason = CacheStatus.MISS, explain_miss(key.components, previous)
+            status = CacheStatus.MISS
+            if lost is not None:
+                reason = f"the outputs of the matching run {lost.run_id} are no longer available"
+            else:
+                reason = explain_miss(key.components, self.journal.previous_step(node_id=node.id))
         else:
             status = CacheStatus.OFF
             reason = "caching is off for this step" if self.cache else "caching is off for this run"

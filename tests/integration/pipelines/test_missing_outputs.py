@@ -171,6 +171,17 @@ def test_resume_reruns_a_finished_step_whose_output_was_deleted(
     assert load_output(resumed.steps["load"].outputs["output"]) == [0, 1, 2, 3]
 
 
+def test_a_step_resume_recomputes_says_its_output_was_lost(journal: str, tmp_path: Path) -> None:
+    failed, block = _failed_run(journal, tmp_path)
+    block.unlink()
+    _output_file(failed, "load").unlink()
+
+    resumed = resume(failed.run_id)
+    assert resumed.steps["load"].cache_reason == (
+        f"the outputs of the matching run {failed.steps['load'].run_id} are no longer available"
+    )
+
+
 def test_resume_reruns_a_finished_step_whose_output_was_truncated(
     journal: str, tmp_path: Path
 ) -> None:

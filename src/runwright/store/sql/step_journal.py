@@ -176,33 +176,13 @@ def _step_record(row: tuple[Any, ...], outputs: Mapping[str, OutputRef]) -> Step
     )
 
 
-def _output_rows(run_id: str, outputs: Sequence[OutputRef]) -> list[dict[str, Any]]:
-    return [
-        {
-            "run_id": run_id,
-            "name": o.name,
-            "uri": o.uri,
-            "serializer": o.serializer,
-            "content_hash": o.content_hash,
-            "size": o.size,
-            "producer_run_id": o.producer_run_id,
-        }
-        for o in outputs
-    ]
+_OUTPUT_FIELDS = ("name", "uri", "serializer", "content_hash", "size", "producer_run_id")
+_INPUT_FIELDS = ("arg", "position", "content_hash", "producer_run_id", "output_name")
 
 
-def _input_rows(run_id: str, inputs: Sequence[StepInput]) -> list[dict[str, Any]]:
-    return [
-        {
-            "run_id": run_id,
-            "arg": i.arg,
-            "position": i.position,
-            "content_hash": i.content_hash,
-            "producer_run_id": i.producer_run_id,
-            "output_name": i.output_name,
-        }
-        for i in inputs
-    ]
+def _rows(run_id: str, items: Sequence[Any], fields: Sequence[str]) -> list[dict[str, Any]]:
+    """One row per output or input of a step run: the run id and the entity's fields."""
+    return [{"run_id": run_id, **{name: getattr(item, name) for name in fields}} for item in items]
 
 
 def _tag_rows(run_id: str, tags: Sequence[Tag]) -> list[dict[str, Any]]:
@@ -368,8 +348,8 @@ class SqlStepJournal(StepJournal):
             )
             if not counted:
                 raise NotFoundError(f"run {run_id} is not a pipeline step")
-            connection.execute_many(sql["insert_outputs"], _output_rows(run_id, outputs))
-            connection.execute_many(sql["insert_inputs"], _input_rows(run_id, inputs))
+            connection.execute_many(sql["insert_outputs"], _rows(run_id, outputs, _OUTPUT_FIELDS))
+            connection.execute_many(sql["insert_inputs"], _rows(run_id, inputs, _INPUT_FIELDS))
             connection.execute_many(sql["upsert_tags"], _tag_rows(run_id, tags))
 
         self._connection.write(work)
@@ -409,8 +389,8 @@ class SqlStepJournal(StepJournal):
                 cached_from_run_id=cached_from.run_id,
             )
             outputs = list(cached_from.outputs.values())
-            connection.execute_many(sql["insert_outputs"], _output_rows(run_id, outputs))
-            connection.execute_many(sql["insert_inputs"], _input_rows(run_id, inputs))
+            connection.execute_many(sql["insert_outputs"], _rows(run_id, outputs, _OUTPUT_FIELDS))
+            connection.execute_many(sql["insert_inputs"], _rows(run_id, inputs, _INPUT_FIELDS))
             return run_id
 
         return self._connection.write(work)
