@@ -18,7 +18,7 @@ at bench/.venvs/prefect-<version> (created with pip on first use, reused while i
 those versions) on its default ephemeral local server, SQLite in a fresh PREFECT_HOME.
 Wall times are taken inside the worker around the run call, so interpreter startup and
 imports are left out for both; they are reported apart. For Runwright that includes the
-storage layer it imports on first use (see RUNWRIGHT_IMPORTS), as `import prefect`
+storage layer it imports on first use (see RUNWRIGHT_PRELOAD), as `import prefect`
 includes Prefect's. If Prefect's environment cannot
 be made, Runwright's figures are still reported.
 
@@ -62,7 +62,7 @@ from workloads.pipelines_report import (
     render_tables,
     summarise,
 )
-from workloads.pipelines_shapes import FULL, LAUNCHED_AT, QUICK
+from workloads.pipelines_shapes import FULL, LAUNCHED_AT, QUICK, RUNWRIGHT_PRELOAD
 
 BENCH = Path(__file__).resolve().parent
 WORKLOADS = BENCH / "workloads"
@@ -78,13 +78,7 @@ SHARED_LIBRARIES = ("scikit-learn", "numpy", "scipy")
 # Compiled bytecode for both tools, kept apart from either environment (see clean_env).
 PYCACHE = BENCH / ".work" / "pycache"
 TOOLS = ("runwright", "prefect")
-#: What the Runwright worker imports before the clock, timed as Runwright's import.
-RUNWRIGHT_IMPORTS = (
-    "runwright, runwright.pipelines.driver, runwright.pipelines.executors.inline, "
-    "runwright.pipelines.executors.local, runwright.store.sql.factory, "
-    "runwright.store.sql.step_journal"
-)
-IMPORTS = {"runwright": RUNWRIGHT_IMPORTS, "prefect": "prefect"}
+IMPORTS = {"runwright": ", ".join(RUNWRIGHT_PRELOAD), "prefect": "prefect"}
 MEASURED = ("chain", "fan", "sklearn")
 # Fresh interpreters to time for `import`; cheap, so more than the runs get.
 MIN_IMPORTS = 5

@@ -10,6 +10,7 @@ run on the same store, in a new process, finds every step cached.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pipelines_shapes as shapes
@@ -17,15 +18,8 @@ from shapes import run_worker
 
 import runwright as rw
 
-# `import runwright` defers its storage layer (SQLAlchemy, the schema) to first use, so
-# that `import runwright` stays fast. Imported here, before the clock, as `import
-# prefect` is for Prefect: the run is timed without imports for both tools, and the
-# import figures (bench/pipelines.py, RUNWRIGHT_IMPORTS) include these modules.
-import runwright.pipelines.driver
-import runwright.pipelines.executors.inline
-import runwright.pipelines.executors.local
-import runwright.store.sql.factory
-import runwright.store.sql.step_journal
+for module in shapes.RUNWRIGHT_PRELOAD:  # before the clock; see there why
+    importlib.import_module(module)
 
 add_one = rw.step(shapes.add_one)
 total = rw.step(shapes.total)

@@ -22,6 +22,7 @@ from typing import Any
 __all__ = [
     "CALLS",
     "LAUNCHED_AT",
+    "RUNWRIGHT_PRELOAD",
     "WORKLOADS",
     "Sizes",
     "add_one",
@@ -42,6 +43,18 @@ WORKLOADS = ("single", "chain", "fan", "sklearn")
 
 #: The environment variable that carries the parent's wall clock at launch.
 LAUNCHED_AT = "BENCH_LAUNCHED_AT"
+
+#: What the Runwright worker imports before the clock (its storage layer, which `import
+#: runwright` defers to first use), as `import prefect` is before Prefect's; the import
+#: timing in bench/pipelines.py imports the same.
+RUNWRIGHT_PRELOAD = (
+    "runwright",
+    "runwright.pipelines.driver",
+    "runwright.pipelines.executors.inline",
+    "runwright.pipelines.executors.local",
+    "runwright.store.sql.factory",
+    "runwright.store.sql.step_journal",
+)
 
 #: Names of the functions below, appended at each call: the in-process count of steps
 #: that really ran (a list append is atomic under the GIL, so threads may share it).

@@ -50,15 +50,19 @@ def flush_to_disk(paths: Iterable[Path]) -> None:
 
     Files that no longer exist are skipped (a later step may have replaced them).
     """
-    existing = [path for path in paths if path.exists()]
+    devices: dict[Path, int] = {}
+    for path in paths:
+        try:
+            devices[path] = path.stat().st_dev
+        except FileNotFoundError:
+            continue
+    existing = list(devices)
     if not existing:
         return
     syncfs = _syncfs() if len(existing) >= _SYNCFS_FROM else None
     if syncfs is not None:
-        devices: dict[int, Path] = {}
-        for path in existing:
-            devices.setdefault(path.stat().st_dev, path)
-        for path in devices.values():
+        one_per_device = {device: path for path, device in devices.items()}
+        for path in one_per_device.values():
             descriptor = os.open(path, os.O_RDONLY)
             try:
                 if syncfs(descriptor) == 0:

@@ -79,22 +79,20 @@ def _stamped_revision(database: Database) -> str | None:
 
 def ensure_schema(database: Database, *, display_uri: str) -> None:
     """Create the schema in an empty database; refuse one at another revision."""
-    if _stamped_revision(database) == HEAD_REVISION:
-        return
-    with database.engine.connect() as connection:
-        revision = current_revision(connection)
-        has_tables = bool(inspect(connection).get_table_names())
+    revision = _stamped_revision(database)
     if revision == HEAD_REVISION:
         return
-    if revision is None and not has_tables:
-        try:
-            create_fresh(database)
-        except SQLAlchemyError:
-            # Another process may have created it at the same moment; that is fine.
-            with database.engine.connect() as connection:
-                if current_revision(connection) != HEAD_REVISION:
+    if revision is None:
+        with database.engine.connect() as connection:
+            has_tables = bool(inspect(connection).get_table_names())
+        if not has_tables:
+            try:
+                create_fresh(database)
+            except SQLAlchemyError:
+                # Another process may have created it at the same moment; that is fine.
+                if _stamped_revision(database) != HEAD_REVISION:
                     raise
-        return
+            return
     found = "no Runwright schema" if revision is None else f"schema revision {revision}"
     raise StoreSchemaError(
         f"the database at {display_uri} has {found}, but this Runwright needs revision "

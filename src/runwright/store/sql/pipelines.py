@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from runwright._host import new_run_id
 from runwright.entities import LifecycleStage, Tag
 from runwright.entities.pipelines import (
-    CacheStatus,
     LineageEdge,
     OutputRef,
     PipelineRunRecord,
@@ -27,19 +26,23 @@ from runwright.store.sql.runs import add_run_row
 from runwright.store.sql.schema import (
     ParamRow,
     PipelineRunRow,
-    PipelineStepRow,
     RunRow,
     StepInputRow,
-    StepOutputRow,
 )
 from runwright.store.sql.step_journal import SqlStepJournal
+from runwright.store.sql.step_rows import (
+    INPUTS,
+    OUTPUTS,
+    RUNS,
+    STEPS,
+    input_columns,
+    output_columns,
+    step_record,
+    steps_query,
+)
 
 __all__ = ["SqlPipelines"]
 
-_RUNS = cast(Table, RunRow.__table__)
-_STEPS = cast(Table, PipelineStepRow.__table__)
-_OUTPUTS = cast(Table, StepOutputRow.__table__)
-_INPUTS = cast(Table, StepInputRow.__table__)
 _INSERT_PARAMS = insert(cast(Table, ParamRow.__table__))
 _INSERT_PIPELINE = insert(cast(Table, PipelineRunRow.__table__))
 
@@ -59,67 +62,25 @@ def _record(run: RunRow, parent: PipelineRunRow) -> PipelineRunRecord:
     )
 
 
-def _steps() -> Select[Any]:
-    return select(
-        _STEPS,
-        _RUNS.c.status,
-        _RUNS.c.start_time,
-        _RUNS.c.end_time,
-    ).join(_RUNS, _RUNS.c.run_id == _STEPS.c.run_id)
-
-
 def _load_steps(session: Session, query: Select[Any]) -> list[StepRecord]:
     """Step records for the query's rows, with their outputs and inputs (a query each)."""
     rows = session.execute(query).all()
-    run_ids = [row.run_id for row in rows]
+    run_ids = [row[0] for row in rows]
     outputs: dict[str, dict[str, OutputRef]] = {run_id: {} for run_id in run_ids}
     inputs: dict[str, list[StepInput]] = {run_id: [] for run_id in run_ids}
     if run_ids:
-        for out in session.execute(select(_OUTPUTS).where(_OUTPUTS.c.run_id.in_(run_ids))):
-            outputs[out.run_id][out.name] = OutputRef(
-                name=out.name,
-                uri=out.uri,
-                serializer=out.serializer,
-                content_hash=out.content_hash,
-                size=out.size,
-                producer_run_id=out.producer_run_id,
-            )
-    if run_ids:
-        for inp in session.execute(
-            select(_INPUTS)
-            .where(_INPUTS.c.run_id.in_(run_ids))
-            .order_by(_INPUTS.c.arg, _INPUTS.c.position)
+        for *fields, run_id in session.execute(
+            select(*output_columns()).where(OUTPUTS.c.run_id.in_(run_ids))
         ):
-            inputs[inp.run_id].append(
-                StepInput(
-                    arg=inp.arg,
-                    position=inp.position,
-                    content_hash=inp.content_hash,
-                    producer_run_id=inp.producer_run_id,
-                    output_name=inp.output_name,
-                )
-            )
-    return [
-        StepRecord(
-            run_id=row.run_id,
-            pipeline_run_id=row.pipeline_run_id,
-            pipeline_name=row.pipeline_name,
-            node_id=row.node_id,
-            step_name=row.step_name,
-            status=row.status,
-            start_time=row.start_time,
-            end_time=row.end_time,
-            attempts=row.attempts,
-            cache_key=row.cache_key,
-            cache_status=CacheStatus(row.cache_status),
-            cache_reason=row.cache_reason,
-            cached_from_run_id=row.cached_from_run_id,
-            cache_components=json.loads(row.cache_components),
-            outputs=outputs[row.run_id],
-            inputs=tuple(inputs[row.run_id]),
-        )
-        for row in rows
-    ]
+            ref = OutputRef(*fields)
+            outputs[run_id][ref.name] = ref
+        for *fields, run_id in session.execute(
+            select(*input_columns())
+            .where(INPUTS.c.run_id.in_(run_ids))
+            .order_by(INPUTS.c.arg, INPUTS.c.position)
+        ):
+            inputs[run_id].append(StepInput(*fields))
+    return [step_record(row, outputs[row[0]], inputs[row[0]]) for row in rows]
 
 
 class SqlPipelines:
@@ -208,16 +169,16 @@ class SqlPipelines:
 
     def list_steps(self, *, pipeline_run_id: str) -> list[StepRecord]:
         query = (
-            _steps()
-            .where(_STEPS.c.pipeline_run_id == pipeline_run_id)
-            .order_by(_RUNS.c.start_time, _RUNS.c.run_id)
+            steps_query()
+            .where(STEPS.c.pipeline_run_id == pipeline_run_id)
+            .order_by(RUNS.c.start_time, RUNS.c.run_id)
         )
         with self._db.read() as session:
             return _load_steps(session, query)
 
     def get_step(self, *, run_id: str) -> StepRecord:
         with self._db.read() as session:
-            found = _load_steps(session, _steps().where(_STEPS.c.run_id == run_id))
+            found = _load_steps(session, steps_query().where(STEPS.c.run_id == run_id))
         if not found:
             raise NotFoundError(f"run {run_id!r} is not a pipeline step run")
         return found[0]

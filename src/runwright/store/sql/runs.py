@@ -31,7 +31,13 @@ from runwright.store.sql.loading import chunks, load_runs
 from runwright.store.sql.schema import DatasetRow, ExperimentRow, RunInputRow, RunRow, TagRow
 from runwright.store.sql.search import plan_run_search
 
-__all__ = ["SqlRuns", "add_run_row", "require_run"]
+__all__ = [
+    "SqlRuns",
+    "add_run_row",
+    "check_experiment_takes_runs",
+    "new_run_row",
+    "require_run",
+]
 
 
 def require_run(session: Session, run_id: str, *, active: bool = False) -> RunRow:
@@ -54,6 +60,56 @@ _INSERT_RUN = insert(cast(Table, RunRow.__table__))
 _INSERT_TAG = insert(cast(Table, TagRow.__table__))
 
 
+def check_experiment_takes_runs(experiment_id: object, lifecycle_stage: str) -> None:
+    if lifecycle_stage != LifecycleStage.ACTIVE.value:
+        raise InvalidArgumentError(
+            f"experiment {experiment_id} is deleted; it must be in the 'active' state"
+        )
+
+
+def new_run_row(
+    *,
+    run_id: str,
+    experiment_id: int,
+    artifact_location: str,
+    run_name: str,
+    user_id: str,
+    start_time: int,
+    status: RunStatus = RunStatus.RUNNING,
+    end_time: int | None = None,
+) -> tuple[RunInfo, dict[str, object]]:
+    """A new run as an entity and as its `runs` row: what every way of creating a run
+    (the tracking API, a pipeline's step journal) inserts."""
+    from runwright.artifacts import join_uri
+
+    info = RunInfo(
+        run_id=run_id,
+        experiment_id=str(experiment_id),
+        run_name=run_name,
+        user_id=user_id,
+        status=status,
+        start_time=start_time,
+        end_time=end_time,
+        lifecycle_stage=LifecycleStage.ACTIVE,
+        artifact_uri=join_uri(artifact_location, run_id, "artifacts"),
+        heartbeat_time=start_time,
+    )
+    row = {
+        "run_id": run_id,
+        "experiment_id": experiment_id,
+        "name": run_name,
+        "user_id": user_id,
+        "status": status.value,
+        "start_time": start_time,
+        "end_time": end_time,
+        "lifecycle_stage": info.lifecycle_stage.value,
+        "artifact_uri": info.artifact_uri,
+        "heartbeat_time": start_time,
+        "deleted_time": None,
+    }
+    return info, row
+
+
 def add_run_row(
     session: Session,
     *,
@@ -68,48 +124,26 @@ def add_run_row(
 ) -> RunInfo:
     """Insert a new run (RUNNING unless told) with its tags; the caller commits.
 
-    Plain Core statements, not the ORM unit of work: pipelines create a run per step,
-    and the ORM's bookkeeping cost more than the database did.
+    Plain Core statements, not the ORM unit of work: the ORM's bookkeeping costs more
+    than the database does for a row this simple.
     """
-    from runwright.artifacts import join_uri
-
     experiment = session.execute(
         _EXPERIMENT_FOR_NEW_RUN, {"experiment_id": parse_experiment_id(experiment_id)}
     ).first()
     if experiment is None:
         raise NotFoundError(f"no experiment with id {experiment_id!r}")
-    if experiment.lifecycle_stage != LifecycleStage.ACTIVE.value:
-        raise InvalidArgumentError(
-            f"experiment {experiment_id} is deleted; it must be in the 'active' state"
-        )
-    info = RunInfo(
+    check_experiment_takes_runs(experiment_id, experiment.lifecycle_stage)
+    info, row = new_run_row(
         run_id=run_id,
-        experiment_id=str(experiment.experiment_id),
+        experiment_id=experiment.experiment_id,
+        artifact_location=experiment.artifact_location,
         run_name=run_name,
         user_id=user_id,
-        status=status,
         start_time=start_time,
+        status=status,
         end_time=end_time,
-        lifecycle_stage=LifecycleStage.ACTIVE,
-        artifact_uri=join_uri(experiment.artifact_location, run_id, "artifacts"),
-        heartbeat_time=start_time,
     )
-    session.execute(
-        _INSERT_RUN,
-        {
-            "run_id": run_id,
-            "experiment_id": experiment.experiment_id,
-            "name": run_name,
-            "user_id": user_id,
-            "status": info.status.value,
-            "start_time": start_time,
-            "end_time": end_time,
-            "lifecycle_stage": info.lifecycle_stage.value,
-            "artifact_uri": info.artifact_uri,
-            "heartbeat_time": start_time,
-            "deleted_time": None,
-        },
-    )
+    session.execute(_INSERT_RUN, row)
     if tags:
         session.execute(
             _INSERT_TAG,

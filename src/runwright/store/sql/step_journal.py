@@ -22,62 +22,38 @@ from runwright.store.pipelines import StepJournal
 from runwright.store.sql.database import Database
 from runwright.store.sql.dialect import upsert
 from runwright.store.sql.direct import DirectConnection, Statement
+from runwright.store.sql.runs import check_experiment_takes_runs, new_run_row
 from runwright.store.sql.schema import (
     ExperimentRow,
     ParamRow,
     PipelineRunRow,
-    PipelineStepRow,
-    RunRow,
-    StepInputRow,
-    StepOutputRow,
     TagRow,
+)
+from runwright.store.sql.step_rows import (
+    INPUT_FIELDS,
+    INPUTS,
+    OUTPUT_FIELDS,
+    OUTPUTS,
+    RUNS,
+    STEPS,
+    entity_rows,
+    output_columns,
+    step_record,
+    steps_query,
 )
 
 __all__ = ["SqlStepJournal"]
 
-_RUNS = cast(Table, RunRow.__table__)
 _EXPERIMENTS = cast(Table, ExperimentRow.__table__)
 _PIPELINES = cast(Table, PipelineRunRow.__table__)
-_STEPS = cast(Table, PipelineStepRow.__table__)
-_OUTPUTS = cast(Table, StepOutputRow.__table__)
-_INPUTS = cast(Table, StepInputRow.__table__)
-
-_STEP_COLUMNS = (
-    _STEPS.c.run_id,
-    _STEPS.c.pipeline_run_id,
-    _STEPS.c.pipeline_name,
-    _STEPS.c.node_id,
-    _STEPS.c.step_name,
-    _RUNS.c.status,
-    _RUNS.c.start_time,
-    _RUNS.c.end_time,
-    _STEPS.c.attempts,
-    _STEPS.c.cache_key,
-    _STEPS.c.cache_status,
-    _STEPS.c.cache_reason,
-    _STEPS.c.cached_from_run_id,
-    _STEPS.c.cache_components,
-)
-_OUTPUT_COLUMNS = (
-    _OUTPUTS.c.name,
-    _OUTPUTS.c.uri,
-    _OUTPUTS.c.serializer,
-    _OUTPUTS.c.content_hash,
-    _OUTPUTS.c.size,
-    _OUTPUTS.c.producer_run_id,
-)
 _FINISHED_AND_ACTIVE = (
-    _RUNS.c.status == RunStatus.FINISHED.value,
-    _RUNS.c.lifecycle_stage == LifecycleStage.ACTIVE.value,
+    RUNS.c.status == RunStatus.FINISHED.value,
+    RUNS.c.lifecycle_stage == LifecycleStage.ACTIVE.value,
 )
-
-
-def _steps() -> Any:
-    return select(*_STEP_COLUMNS).join(_RUNS, _RUNS.c.run_id == _STEPS.c.run_id)
 
 
 def _update_run(**values: Any) -> Any:
-    return update(_RUNS).where(_RUNS.c.run_id == bindparam("target")).values(**values)
+    return update(RUNS).where(RUNS.c.run_id == bindparam("target")).values(**values)
 
 
 # Built and compiled on first use, once per process and dialect: a fully cached rerun
@@ -85,25 +61,25 @@ def _update_run(**values: Any) -> Any:
 _BUILDERS: dict[str, Callable[[str], Any]] = {
     "parent": lambda _: (
         select(
-            _RUNS.c.experiment_id,
-            _RUNS.c.user_id,
+            RUNS.c.experiment_id,
+            RUNS.c.user_id,
             _PIPELINES.c.pipeline_name,
             _EXPERIMENTS.c.artifact_location,
             _EXPERIMENTS.c.lifecycle_stage,
         )
-        .join(_PIPELINES, _PIPELINES.c.run_id == _RUNS.c.run_id)
-        .join(_EXPERIMENTS, _EXPERIMENTS.c.experiment_id == _RUNS.c.experiment_id)
-        .where(_RUNS.c.run_id == bindparam("run_id"))
+        .join(_PIPELINES, _PIPELINES.c.run_id == RUNS.c.run_id)
+        .join(_EXPERIMENTS, _EXPERIMENTS.c.experiment_id == RUNS.c.experiment_id)
+        .where(RUNS.c.run_id == bindparam("run_id"))
     ),
-    "insert_run": lambda _: insert(_RUNS),
+    "insert_run": lambda _: insert(RUNS),
     "insert_tags": lambda _: insert(cast(Table, TagRow.__table__)),
     "upsert_tags": lambda dialect: upsert(
         dialect, TagRow, keys=("run_id", "key"), update=("value",)
     ),
     "insert_params": lambda _: insert(cast(Table, ParamRow.__table__)),
-    "insert_step": lambda _: insert(_STEPS),
-    "insert_outputs": lambda _: insert(_OUTPUTS),
-    "insert_inputs": lambda _: insert(_INPUTS),
+    "insert_step": lambda _: insert(STEPS),
+    "insert_outputs": lambda _: insert(OUTPUTS),
+    "insert_inputs": lambda _: insert(INPUTS),
     "end_run": lambda _: _update_run(status=bindparam("status"), end_time=bindparam("end_time")),
     "end_pipeline": lambda _: _update_run(
         status=bindparam("status"),
@@ -112,32 +88,32 @@ _BUILDERS: dict[str, Callable[[str], Any]] = {
     ),
     "heartbeat": lambda _: _update_run(heartbeat_time=bindparam("heartbeat_time")),
     "count_attempts": lambda _: (
-        update(_STEPS)
-        .where(_STEPS.c.run_id == bindparam("target"))
+        update(STEPS)
+        .where(STEPS.c.run_id == bindparam("target"))
         .values(attempts=bindparam("attempts"))
     ),
     "cached": lambda _: (
-        _steps()
+        steps_query()
         .where(
-            _STEPS.c.cache_key == bindparam("cache_key"),
-            _STEPS.c.cached_from_run_id.is_(None),
+            STEPS.c.cache_key == bindparam("cache_key"),
+            STEPS.c.cached_from_run_id.is_(None),
             *_FINISHED_AND_ACTIVE,
         )
-        .order_by(_RUNS.c.end_time.desc())
+        .order_by(RUNS.c.end_time.desc())
         .limit(1)
     ),
     "previous": lambda _: (
-        _steps()
+        steps_query()
         .where(
-            _STEPS.c.pipeline_name == bindparam("pipeline_name"),
-            _STEPS.c.node_id == bindparam("node_id"),
-            _STEPS.c.pipeline_run_id != bindparam("pipeline_run_id"),
+            STEPS.c.pipeline_name == bindparam("pipeline_name"),
+            STEPS.c.node_id == bindparam("node_id"),
+            STEPS.c.pipeline_run_id != bindparam("pipeline_run_id"),
             *_FINISHED_AND_ACTIVE,
         )
-        .order_by(_RUNS.c.start_time.desc())
+        .order_by(RUNS.c.start_time.desc())
         .limit(1)
     ),
-    "outputs": lambda _: select(*_OUTPUT_COLUMNS).where(_OUTPUTS.c.run_id == bindparam("run_id")),
+    "outputs": lambda _: select(*output_columns()).where(OUTPUTS.c.run_id == bindparam("run_id")),
 }
 _compiled: dict[tuple[str, str], Statement] = {}
 
@@ -154,35 +130,6 @@ class _Statements:
             found = self._connection.compile(_BUILDERS[name](self._dialect))
             _compiled[key] = found
         return found
-
-
-def _step_record(row: tuple[Any, ...], outputs: Mapping[str, OutputRef]) -> StepRecord:
-    return StepRecord(
-        run_id=row[0],
-        pipeline_run_id=row[1],
-        pipeline_name=row[2],
-        node_id=row[3],
-        step_name=row[4],
-        status=row[5],
-        start_time=row[6],
-        end_time=row[7],
-        attempts=row[8],
-        cache_key=row[9],
-        cache_status=CacheStatus(row[10]),
-        cache_reason=row[11],
-        cached_from_run_id=row[12],
-        cache_components=json.loads(row[13]),
-        outputs=outputs,
-    )
-
-
-_OUTPUT_FIELDS = ("name", "uri", "serializer", "content_hash", "size", "producer_run_id")
-_INPUT_FIELDS = ("arg", "position", "content_hash", "producer_run_id", "output_name")
-
-
-def _rows(run_id: str, items: Sequence[Any], fields: Sequence[str]) -> list[dict[str, Any]]:
-    """One row per output or input of a step run: the run id and the entity's fields."""
-    return [{"run_id": run_id, **{name: getattr(item, name) for name in fields}} for item in items]
 
 
 def _tag_rows(run_id: str, tags: Sequence[Tag]) -> list[dict[str, Any]]:
@@ -205,11 +152,11 @@ class SqlStepJournal(StepJournal):
             self._connection.close()
             raise NotFoundError(f"no pipeline run with id {pipeline_run_id!r}")
         experiment_id, self._user_id, self._pipeline_name, location, stage = found[0]
-        if stage != LifecycleStage.ACTIVE.value:
+        try:
+            check_experiment_takes_runs(experiment_id, stage)
+        except InvalidArgumentError:
             self._connection.close()
-            raise InvalidArgumentError(
-                f"experiment {experiment_id} is deleted; it must be in the 'active' state"
-            )
+            raise
         self._experiment_id = experiment_id
         self._artifact_location = location
 
@@ -232,39 +179,20 @@ class SqlStepJournal(StepJournal):
         cache_components: Mapping[str, Any],
         cached_from_run_id: str | None,
     ) -> RunInfo:
-        from runwright.artifacts import join_uri
-
         # A step served from the cache is over the moment it is recorded.
         cached = cached_from_run_id is not None
-        info = RunInfo(
+        info, row = new_run_row(
             run_id=run_id,
-            experiment_id=str(self._experiment_id),
+            experiment_id=self._experiment_id,
+            artifact_location=self._artifact_location,
             run_name=run_name,
             user_id=self._user_id,
-            status=RunStatus.FINISHED if cached else RunStatus.RUNNING,
             start_time=start_time,
+            status=RunStatus.FINISHED if cached else RunStatus.RUNNING,
             end_time=start_time if cached else None,
-            lifecycle_stage=LifecycleStage.ACTIVE,
-            artifact_uri=join_uri(self._artifact_location, run_id, "artifacts"),
-            heartbeat_time=start_time,
         )
         sql = self._sql
-        connection.execute(
-            sql["insert_run"],
-            {
-                "run_id": run_id,
-                "experiment_id": self._experiment_id,
-                "name": run_name,
-                "user_id": self._user_id,
-                "status": info.status.value,
-                "start_time": start_time,
-                "end_time": info.end_time,
-                "lifecycle_stage": info.lifecycle_stage.value,
-                "artifact_uri": info.artifact_uri,
-                "heartbeat_time": start_time,
-                "deleted_time": None,
-            },
-        )
+        connection.execute(sql["insert_run"], row)
         connection.execute_many(
             sql["insert_tags"],
             _tag_rows(run_id, [*tags, Tag(PARENT_RUN_TAG, self.pipeline_run_id)]),
@@ -348,8 +276,10 @@ class SqlStepJournal(StepJournal):
             )
             if not counted:
                 raise NotFoundError(f"run {run_id} is not a pipeline step")
-            connection.execute_many(sql["insert_outputs"], _rows(run_id, outputs, _OUTPUT_FIELDS))
-            connection.execute_many(sql["insert_inputs"], _rows(run_id, inputs, _INPUT_FIELDS))
+            connection.execute_many(
+                sql["insert_outputs"], entity_rows(run_id, outputs, OUTPUT_FIELDS)
+            )
+            connection.execute_many(sql["insert_inputs"], entity_rows(run_id, inputs, INPUT_FIELDS))
             connection.execute_many(sql["upsert_tags"], _tag_rows(run_id, tags))
 
         self._connection.write(work)
@@ -389,8 +319,10 @@ class SqlStepJournal(StepJournal):
                 cached_from_run_id=cached_from.run_id,
             )
             outputs = list(cached_from.outputs.values())
-            connection.execute_many(sql["insert_outputs"], _rows(run_id, outputs, _OUTPUT_FIELDS))
-            connection.execute_many(sql["insert_inputs"], _rows(run_id, inputs, _INPUT_FIELDS))
+            connection.execute_many(
+                sql["insert_outputs"], entity_rows(run_id, outputs, OUTPUT_FIELDS)
+            )
+            connection.execute_many(sql["insert_inputs"], entity_rows(run_id, inputs, INPUT_FIELDS))
             return run_id
 
         return self._connection.write(work)
@@ -423,9 +355,10 @@ class SqlStepJournal(StepJournal):
             return None
         refs: dict[str, OutputRef] = {}
         if outputs:
-            for row in connection.fetch(self._sql["outputs"], {"run_id": rows[0][0]}):
-                refs[row[0]] = OutputRef(*row)
-        return _step_record(rows[0], refs)
+            for *fields, _run_id in connection.fetch(self._sql["outputs"], {"run_id": rows[0][0]}):
+                ref = OutputRef(*fields)
+                refs[ref.name] = ref
+        return step_record(rows[0], refs)
 
     def find_cached_step(self, *, cache_key: str) -> StepRecord | None:
         return self._connection.read(
