@@ -12,6 +12,7 @@ from runwright import StoreSchemaError
 from runwright.errors import StoreUnavailableError
 from runwright.settings import Settings
 from runwright.store.registry import open_store
+from runwright.store.sql import migrate
 from runwright.store.sql.database import Database
 from runwright.store.sql.factory import upgrade_sql_store
 from runwright.store.sql.migrate import _MIGRATIONS, HEAD_REVISION, current_revision, upgrade
@@ -99,3 +100,26 @@ def test_the_password_is_not_shown_in_errors() -> None:
     with pytest.raises(StoreUnavailableError) as caught:
         open_store(f"postgresql://nobody:secret@127.0.0.1:{port}/x", Settings())
     assert "secret" not in caught.value.message
+
+
+def test_a_store_created_by_another_process_mid_open_is_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two server workers open one new store: the second finds no stamp, then, before it
+    looks at the tables, the first commits the whole schema. The second must take that
+    schema as its own, not refuse it as a foreign database."""
+    home = tmp_path / "rw"
+    first_look = migrate._stamped_revision
+
+    def another_process_creates_it_now(database: Database) -> str | None:
+        revision = first_look(database)
+        monkeypatch.setattr(migrate, "_stamped_revision", first_look)
+        open_store(str(home), Settings()).close()
+        return revision
+
+    monkeypatch.setattr(migrate, "_stamped_revision", another_process_creates_it_now)
+    store = open_store(str(home), Settings())
+    database: Database = store.database  # type: ignore[attr-defined]
+    with database.engine.connect() as connection:
+        assert current_revision(connection) == HEAD_REVISION
+    store.close()

@@ -79,20 +79,24 @@ def _stamped_revision(database: Database) -> str | None:
 
 def ensure_schema(database: Database, *, display_uri: str) -> None:
     """Create the schema in an empty database; refuse one at another revision."""
-    revision = _stamped_revision(database)
+    if _stamped_revision(database) == HEAD_REVISION:
+        return
+    # Another process may create the schema at any moment (several server workers
+    # opening one new store). It commits the tables and the stamp together, so the
+    # tables are read first: tables seen without a stamp after them are not ours.
+    with database.engine.connect() as connection:
+        has_tables = bool(inspect(connection).get_table_names())
+        revision = current_revision(connection) if has_tables else None
+    if not has_tables:
+        try:
+            create_fresh(database)
+        except SQLAlchemyError:
+            # Another process may have created it at the same moment; that is fine.
+            if _stamped_revision(database) != HEAD_REVISION:
+                raise
+        return
     if revision == HEAD_REVISION:
         return
-    if revision is None:
-        with database.engine.connect() as connection:
-            has_tables = bool(inspect(connection).get_table_names())
-        if not has_tables:
-            try:
-                create_fresh(database)
-            except SQLAlchemyError:
-                # Another process may have created it at the same moment; that is fine.
-                if _stamped_revision(database) != HEAD_REVISION:
-                    raise
-            return
     found = "no Runwright schema" if revision is None else f"schema revision {revision}"
     raise StoreSchemaError(
         f"the database at {display_uri} has {found}, but this Runwright needs revision "
