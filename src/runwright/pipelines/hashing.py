@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import linecache
 import math
 import os
 import sys
@@ -54,7 +55,30 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
+def _function_source(fn: types.FunctionType) -> str | None:
+    """The function's lines, from its first decorator to the end of its last expression,
+    found from its code's line positions: `inspect.getsource` tokenizes the file to find
+    where the function ends, which costs about 0.3 ms a function. Comment lines after
+    the last statement are not part of the function here."""
+    code = fn.__code__
+    linecache.checkcache(code.co_filename)
+    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    ends = [
+        end
+        for inner in _code_objects(code)
+        for _line, end, _column, _end_column in inner.co_positions()
+        if end is not None
+    ]
+    if not lines or not ends:
+        return None
+    return "".join(lines[code.co_firstlineno - 1 : max(ends)])
+
+
 def _source(obj: Any) -> str:
+    if isinstance(obj, types.FunctionType):
+        found = _function_source(obj)
+        if found:
+            return found
     try:
         return inspect.getsource(obj)
     except (OSError, TypeError):

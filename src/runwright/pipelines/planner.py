@@ -20,7 +20,7 @@ from runwright.pipelines.hashing import code_fingerprint, digest, value_hash
 __all__ = ["CacheKey", "cache_key", "explain_miss", "param_values", "step_inputs"]
 
 #: Bump when the key recipe changes, so old entries stop matching instead of lying.
-KEY_RECIPE = "1"
+KEY_RECIPE = "2"
 _PARAM_LIMIT = 500
 
 

@@ -253,8 +253,7 @@ def resume_pipeline_run(
         chosen = _executor(
             executor or str(options.get("executor", "local")), ray_address, max_workers
         )
-        if record.status != RunStatus.FINISHED.value:
-            chosen.prepare(_step_modules(graph))
+        chosen.prepare(_step_modules(graph))
         try:
             with _journal(store, run_id) as journal:
                 completed = _completed_steps(store, journal, graph)
@@ -278,8 +277,6 @@ def resume_pipeline_run(
                 )
                 if finished:
                     return driver.result(RunStatus.FINISHED)
-                if record.status == RunStatus.FINISHED.value:
-                    chosen.prepare(_step_modules(graph))  # an output is gone: recompute it
                 return driver.run()
         finally:
             chosen.close()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import runwright as rw
@@ -78,3 +82,31 @@ def test_lineage_of_a_run_that_is_not_a_step_is_a_clear_error() -> None:
         pass
     with pytest.raises(rw.NotFoundError, match="not a pipeline step run"):
         rw.pipelines.lineage(run.run_id)
+
+
+RERUN = """
+import os, sys
+sys.path.insert(0, {root!r})
+from tests.integration.pipelines import defs
+result = defs.training.run(journal={journal!r}, executor="local", tracking_uri={store!r})
+def parent(pid):
+    return open(f"/proc/{{pid}}/stat").read().rsplit(")", 1)[1].split()[1]
+children = [pid for pid in os.listdir("/proc") if pid.isdigit() and parent(pid) == str(os.getpid())]
+print(result.status, sorted({{step.state.value for step in result.steps.values()}}), len(children))
+"""
+
+
+def test_a_rerun_served_from_the_cache_starts_no_worker_processes(
+    journal: str, tmp_path: Path
+) -> None:
+    store = str(tmp_path / "store")
+    first = defs.training.run(journal=journal, executor="local", tracking_uri=store)
+    assert first.status == "FINISHED"
+    script = tmp_path / "rerun.py"
+    root = str(Path(__file__).resolve().parents[3])
+    script.write_text(RERUN.format(root=root, journal=journal, store=store))
+    printed = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    # No forkserver (it would stay a child of the driver until it exits) and no workers.
+    assert printed.split() == ["FINISHED", "['cached']", "0"]

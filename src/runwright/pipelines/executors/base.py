@@ -27,9 +27,9 @@ class Executor(ABC):
     on_this_machine: bool = True
 
     def prepare(self, modules: Sequence[str]) -> None:
-        """Begin any slow start-up now, in the background, while the driver sets up the
-        run; `modules` hold the pipeline's step functions. `start` finishes it."""
-        del modules  # most executors have nothing to start ahead
+        """Learn the modules that hold the pipeline's step functions, for an executor
+        whose workers import them ahead of the first step."""
+        del modules  # most executors have no use for them
 
     @abstractmethod
     def start(self, client: Client) -> None:

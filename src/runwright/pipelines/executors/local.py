@@ -71,39 +71,16 @@ class LocalExecutor(Executor):
     def __init__(self, *, max_workers: int | None = None) -> None:
         self._cpus = max(1, max_workers or os.cpu_count() or 1)
         self._pool: Any = None
-        self._starting: threading.Thread | None = None
-        self._start_error: BaseException | None = None
+        self._preload: Sequence[str] = ()
         self._running: dict[Any, TaskSpec] = {}
 
     def prepare(self, modules: Sequence[str]) -> None:
-        # Starting the forkserver and the workers takes a fresh interpreter and its
-        # imports; done on a thread, it overlaps the driver opening the store.
-        self._starting = threading.Thread(
-            target=self._start_in_background,
-            args=(modules,),
-            name="runwright-pool-start",
-            daemon=True,
-        )
-        self._starting.start()
-
-    def _start_in_background(self, modules: Sequence[str]) -> None:
-        try:
-            self._start_pool(modules)
-        except BaseException as exc:  # raised again by start(), in the driver's thread
-            self._start_error = exc
-
-    def _join_start(self) -> None:
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
+        self._preload = modules
 
     def start(self, client: Client) -> None:
-        self._join_start()
-        if self._start_error is not None:
-            error, self._start_error = self._start_error, None
-            raise error
-        if self._pool is None:
-            self._start_pool(())
+        """Nothing yet: the workers start with the first step that must run, so a
+        rerun served wholly from the cache never waits for a forkserver and its
+        workers to come up (about a quarter of a second)."""
 
     def _start_pool(self, modules: Sequence[str]) -> None:
         import pebble
@@ -126,6 +103,9 @@ class LocalExecutor(Executor):
         import cloudpickle
 
         from runwright.pipelines.task import execute_pickled
+
+        if self._pool is None:
+            self._start_pool(self._preload)
 
         future = self._pool.schedule(
             execute_pickled, args=(cloudpickle.dumps(spec),), timeout=spec.timeout
@@ -173,7 +153,6 @@ class LocalExecutor(Executor):
         return cancelled
 
     def close(self) -> None:
-        self._join_start()
         if self._pool is not None:
             if self._running:
                 self._pool.stop()

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -35,12 +35,22 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _engine_url(url: str) -> URL:
+    """The parsed URL. SQLAlchemy parses a URL string with a regular expression it
+    compiles on first use (about 1 ms); a plain SQLite file URL, the embedded default,
+    is simple enough to take apart here."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and len(url) > len(prefix) and "?" not in url and "%" not in url:
+        return URL.create("sqlite", database=url[len(prefix) :])
+    return make_url(url)
+
+
 class Database:
     """An engine plus the two kinds of transaction the store uses: read and write."""
 
     def __init__(self, url: str, *, sqlite_busy_timeout: float) -> None:
         self.url = normalise_url(url)
-        self.dialect = make_url(self.url).get_backend_name()
+        self.dialect = _engine_url(self.url).get_backend_name()
         self.engine = self._create_engine(sqlite_busy_timeout)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._lazy_write_engine = self.engine.execution_options(
@@ -56,7 +66,7 @@ class Database:
             return create_engine(
                 self.url, pool_pre_ping=True, connect_args={"options": "-c jit=off"}
             )
-        engine = create_engine(self.url, connect_args={"timeout": busy_timeout})
+        engine = create_engine(_engine_url(self.url), connect_args={"timeout": busy_timeout})
         _configure_sqlite(engine, busy_timeout)
         return engine
 

@@ -3,8 +3,8 @@ step records.
 
 A pipeline writes a run per step, a dozen statements each. Through the ORM session
 that cost about 30 µs of SQLAlchemy bookkeeping per statement and a session per
-transaction, more than the database spent. Here the statements are still built with
-SQLAlchemy Core, but compiled once per dialect and run on one driver cursor, and
+transaction, more than the database spent. Here statements are plain SQL text
+(`plain`), or SQLAlchemy Core compiled once, run on one driver cursor, and
 transactions are plain BEGIN/COMMIT on a connection held for the series.
 
 Durability is chosen per transaction. A lazy commit survives a crash of the process
@@ -21,6 +21,7 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from runwright.store.sql.database import Database, is_lock_error
+from runwright.store.sql.plain import for_paramstyle
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import Dialect
@@ -33,15 +34,19 @@ _LOCKED_RETRIES = 8
 
 
 class Statement:
-    """SQL text with named parameters, compiled from a Core statement for one dialect."""
+    """SQL text in the driver's parameter style, taking its parameters by name."""
 
     __slots__ = ("defaults", "sql")
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
+    def __init__(self, sql: str, defaults: Mapping[str, Any] | None = None) -> None:
+        self.sql = sql
         # Values the statement carries itself (a LIMIT, a constant in a WHERE).
-        self.defaults = {k: v for k, v in compiled.params.items() if v is not None}
+        self.defaults = dict(defaults or {})
+
+    @classmethod
+    def compiled(cls, statement: ClauseElement, dialect: Dialect) -> Statement:
+        compiled = statement.compile(dialect=dialect)
+        return cls(str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
 
     def bind(self, parameters: Mapping[str, Any]) -> Mapping[str, Any]:
         return {**self.defaults, **parameters} if self.defaults else parameters
@@ -60,13 +65,18 @@ class DirectConnection:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._sqlite = database.dialect == "sqlite"
-        self._dialect = _named(database.engine.dialect)
+        self.paramstyle = "named" if self._sqlite else database.engine.dialect.paramstyle
         self._raw = database.engine.raw_connection()
         self._cursor = self._raw.cursor()
         self._lazy_by_default()
 
     def compile(self, statement: ClauseElement) -> Statement:
-        return Statement(statement, self._dialect)
+        """A Core statement, compiled for this connection's driver."""
+        return Statement.compiled(statement, _named(self._database.engine.dialect))
+
+    def prepare(self, sql: str) -> Statement:
+        """Plain SQL with ``:name`` parameters (see `plain`), for this connection's driver."""
+        return Statement(for_paramstyle(sql, self.paramstyle))
 
     # -- statements ------------------------------------------------------------------
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Table, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -17,7 +15,7 @@ from runwright.errors import InvalidArgumentError, StoreUnavailableError
 from runwright.settings import DEFAULT_HOME, Settings
 from runwright.store.sql.database import Database, normalise_url
 from runwright.store.sql.dialect import upsert
-from runwright.store.sql.migrate import ensure_schema, upgrade
+from runwright.store.sql.migrate import HEAD_REVISION, ensure_schema, upgrade
 from runwright.store.sql.schema import ExperimentRow
 from runwright.store.sql.store import SqlTrackingStore
 
@@ -76,11 +74,14 @@ def open_sql_store(uri: str, settings: Settings) -> SqlTrackingStore:
     location = locate(uri, settings)
     database = _database(location, settings)
     try:
-        ensure_schema(database, display_uri=_display(uri))
-        _ensure_default_experiment(database, location.artifact_root)
-    except OperationalError as exc:
+        if not _in_use(database):
+            ensure_schema(database, display_uri=_display(uri))
+            _ensure_default_experiment(database, location.artifact_root)
+    except (OperationalError, database.engine.dialect.loaded_dbapi.OperationalError) as exc:
+        # SQLAlchemy wraps the driver's error, except from a raw connection (`_in_use`).
         database.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        cause = getattr(exc, "orig", None) or exc
+        reason = str(cause).strip().splitlines()[0]
         raise StoreUnavailableError(
             f"cannot open the tracking database at {_display(uri)}: {reason}"
         ) from None
@@ -88,6 +89,26 @@ def open_sql_store(uri: str, settings: Settings) -> SqlTrackingStore:
         database.dispose()
         raise
     return SqlTrackingStore(database, uri=uri, default_artifact_root=location.artifact_root)
+
+
+def _in_use(database: Database) -> bool:
+    """Whether the store is at the current schema and has its default experiment: one
+    query on the driver's connection, which is what opening a store in use costs. Any
+    doubt (a new database, an error) is settled by the full checks instead."""
+    raw = database.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(
+            "SELECT (SELECT version_num FROM alembic_version), "
+            f'(SELECT 1 FROM "experiments" WHERE "experiment_id" = {int(DEFAULT_EXPERIMENT_ID)})'
+        )
+        found = cursor.fetchone()
+        cursor.close()
+    except database.engine.dialect.loaded_dbapi.Error:
+        return False  # no such table, or busy: the full checks say which
+    finally:
+        raw.close()
+    return tuple(found or ()) == (HEAD_REVISION, 1)
 
 
 def _display(uri: str) -> str:
@@ -100,7 +121,6 @@ def _display(uri: str) -> str:
 def upgrade_sql_store(uri: str, settings: Settings) -> str:
     """Migrate the database behind `uri` to the newest schema; returns the revision."""
     from runwright.store.registry import uri_scheme
-    from runwright.store.sql.migrate import HEAD_REVISION
 
     if uri_scheme(uri) not in SQL_SCHEMES:
         raise InvalidArgumentError(f"{uri!r} is not a SQL database; nothing to upgrade")
@@ -118,14 +138,12 @@ def _ensure_default_experiment(database: Database, artifact_root: str) -> None:
     """Experiment "0" always exists, as MLflow clients expect; created on first open."""
     from runwright.artifacts import join_uri
 
-    # Core, not `session.get`: the first ORM query sets up every mapper (~15 ms), which
-    # a run that never needs the ORM (a cached pipeline rerun) should not pay.
-    experiments = cast(Table, ExperimentRow.__table__)
+    # Driver SQL, not `session.get`: the first ORM query sets up every mapper (~15 ms)
+    # and compiling a statement costs more than running it, which a run that needs
+    # neither (a cached pipeline rerun) should not pay.
     with database.engine.connect() as connection:
-        found = connection.execute(
-            select(experiments.c.experiment_id).where(
-                experiments.c.experiment_id == int(DEFAULT_EXPERIMENT_ID)
-            )
+        found = connection.exec_driver_sql(
+            f'SELECT 1 FROM "experiments" WHERE "experiment_id" = {int(DEFAULT_EXPERIMENT_ID)}'
         ).first()
     if found is not None:
         return

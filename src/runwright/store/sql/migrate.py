@@ -71,7 +71,7 @@ def _stamped_revision(database: Database) -> str | None:
     """The stamped revision, in one query: what every open of a current store costs."""
     try:
         with database.engine.connect() as connection:
-            found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            found = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     except SQLAlchemyError:
         return None  # no such table: a new database, or not ours (told apart below)
     return str(found) if found is not None else None

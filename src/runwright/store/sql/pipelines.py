@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Select, Table, insert, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from runwright._host import new_run_id
@@ -22,9 +22,11 @@ from runwright.entities.pipelines import (
 from runwright.errors import NotFoundError
 from runwright.store.pipelines import StepJournal
 from runwright.store.sql.database import Database
-from runwright.store.sql.runs import add_run_row
+from runwright.store.sql.direct import DirectConnection
+from runwright.store.sql.experiments import parse_experiment_id
+from runwright.store.sql.pipeline_sql import Statements, tag_rows
+from runwright.store.sql.runs import check_experiment_takes_runs, new_run_row
 from runwright.store.sql.schema import (
-    ParamRow,
     PipelineRunRow,
     RunRow,
     StepInputRow,
@@ -42,9 +44,6 @@ from runwright.store.sql.step_rows import (
 )
 
 __all__ = ["SqlPipelines"]
-
-_INSERT_PARAMS = insert(cast(Table, ParamRow.__table__))
-_INSERT_PIPELINE = insert(cast(Table, PipelineRunRow.__table__))
 
 
 def _record(run: RunRow, parent: PipelineRunRow) -> PipelineRunRecord:
@@ -104,23 +103,30 @@ class SqlPipelines:
     ) -> str:
         run_id = new_run_id()
 
-        def work(session: Session) -> str:
-            add_run_row(
-                session,
+        def work(connection: DirectConnection) -> str:
+            found = connection.fetch(
+                sql["experiment_for_run"], {"experiment_id": parse_experiment_id(experiment_id)}
+            )
+            if not found:
+                raise NotFoundError(f"no experiment with id {experiment_id!r}")
+            experiment_number, stage, location = found[0]
+            check_experiment_takes_runs(experiment_id, stage)
+            _info, row = new_run_row(
                 run_id=run_id,
-                experiment_id=experiment_id,
+                experiment_id=experiment_number,
+                artifact_location=location,
                 run_name=run_name,
                 user_id=user_id,
                 start_time=start_time,
-                tags=tags,
             )
-            if params:
-                session.execute(
-                    _INSERT_PARAMS,
-                    [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
-                )
-            session.execute(
-                _INSERT_PIPELINE,
+            connection.execute(sql["insert_run"], row)
+            connection.execute_many(sql["insert_tags"], tag_rows(run_id, tags))
+            connection.execute_many(
+                sql["insert_params"],
+                [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
+            )
+            connection.execute(
+                sql["insert_pipeline"],
                 {
                     "run_id": run_id,
                     "pipeline_name": pipeline_name,
@@ -133,10 +139,15 @@ class SqlPipelines:
             )
             return run_id
 
-        # Core statements and a lazy commit: a cached rerun must not pay for the ORM's
-        # set-up or an extra flush to disk; the run's end (`StepJournal.end_pipeline`)
-        # is durable and makes this durable too.
-        return self._db.run_write(work, durable=False)
+        # Plain SQL and a lazy commit: a cached rerun must not pay for compiling
+        # statements or for an extra flush to disk; the run's end
+        # (`StepJournal.end_pipeline`) is durable and makes this durable too.
+        connection = DirectConnection(self._db)
+        try:
+            sql = Statements(connection)
+            return connection.write(work)
+        finally:
+            connection.close()
 
     def get_pipeline_run(self, *, run_id: str) -> PipelineRunRecord:
         with self._db.read() as session:

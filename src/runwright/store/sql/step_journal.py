@@ -1,139 +1,34 @@
 """The step records of one pipeline run, on a connection its driver holds.
 
 A pipeline writes a run per step: the run row, its tags and params, the step record,
-and at the end its outputs and inputs. Every statement here is compiled once per
-dialect (`direct.Statement`), and the facts every step shares (the experiment, the
-user, the artifact location) are read once when the journal opens.
+and at the end its outputs and inputs. Every statement here is plain SQL (`plain`),
+and the facts every step shares (the experiment, the user, the artifact location) are
+read once when the journal opens.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
-
-from sqlalchemy import Table, bindparam, insert, select, update
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from runwright._host import new_run_id
-from runwright.entities import PARENT_RUN_TAG, LifecycleStage, RunInfo, RunStatus, Tag
+from runwright.entities import PARENT_RUN_TAG, RunInfo, RunStatus, Tag
 from runwright.entities.pipelines import CacheStatus, OutputRef, StepInput, StepRecord
 from runwright.errors import InvalidArgumentError, NotFoundError
 from runwright.store.pipelines import StepJournal
 from runwright.store.sql.database import Database
-from runwright.store.sql.dialect import upsert
-from runwright.store.sql.direct import DirectConnection, Statement
+from runwright.store.sql.direct import DirectConnection
+from runwright.store.sql.pipeline_sql import FINISHED_AND_ACTIVE, Statements, tag_rows
 from runwright.store.sql.runs import check_experiment_takes_runs, new_run_row
-from runwright.store.sql.schema import (
-    ExperimentRow,
-    ParamRow,
-    PipelineRunRow,
-    TagRow,
-)
 from runwright.store.sql.step_rows import (
     INPUT_FIELDS,
-    INPUTS,
     OUTPUT_FIELDS,
-    OUTPUTS,
-    RUNS,
-    STEPS,
     entity_rows,
-    output_columns,
     step_record,
-    steps_query,
 )
 
 __all__ = ["SqlStepJournal"]
-
-_EXPERIMENTS = cast(Table, ExperimentRow.__table__)
-_PIPELINES = cast(Table, PipelineRunRow.__table__)
-_FINISHED_AND_ACTIVE = (
-    RUNS.c.status == RunStatus.FINISHED.value,
-    RUNS.c.lifecycle_stage == LifecycleStage.ACTIVE.value,
-)
-
-
-def _update_run(**values: Any) -> Any:
-    return update(RUNS).where(RUNS.c.run_id == bindparam("target")).values(**values)
-
-
-# Built and compiled on first use, once per process and dialect: a fully cached rerun
-# uses about half of them, and compiling costs more than running them.
-_BUILDERS: dict[str, Callable[[str], Any]] = {
-    "parent": lambda _: (
-        select(
-            RUNS.c.experiment_id,
-            RUNS.c.user_id,
-            _PIPELINES.c.pipeline_name,
-            _EXPERIMENTS.c.artifact_location,
-            _EXPERIMENTS.c.lifecycle_stage,
-        )
-        .join(_PIPELINES, _PIPELINES.c.run_id == RUNS.c.run_id)
-        .join(_EXPERIMENTS, _EXPERIMENTS.c.experiment_id == RUNS.c.experiment_id)
-        .where(RUNS.c.run_id == bindparam("run_id"))
-    ),
-    "insert_run": lambda _: insert(RUNS),
-    "insert_tags": lambda _: insert(cast(Table, TagRow.__table__)),
-    "upsert_tags": lambda dialect: upsert(
-        dialect, TagRow, keys=("run_id", "key"), update=("value",)
-    ),
-    "insert_params": lambda _: insert(cast(Table, ParamRow.__table__)),
-    "insert_step": lambda _: insert(STEPS),
-    "insert_outputs": lambda _: insert(OUTPUTS),
-    "insert_inputs": lambda _: insert(INPUTS),
-    "end_run": lambda _: _update_run(status=bindparam("status"), end_time=bindparam("end_time")),
-    "end_pipeline": lambda _: _update_run(
-        status=bindparam("status"),
-        end_time=bindparam("end_time"),
-        heartbeat_time=bindparam("end_time"),
-    ),
-    "heartbeat": lambda _: _update_run(heartbeat_time=bindparam("heartbeat_time")),
-    "count_attempts": lambda _: (
-        update(STEPS)
-        .where(STEPS.c.run_id == bindparam("target"))
-        .values(attempts=bindparam("attempts"))
-    ),
-    "cached": lambda _: (
-        steps_query()
-        .where(
-            STEPS.c.cache_key == bindparam("cache_key"),
-            STEPS.c.cached_from_run_id.is_(None),
-            *_FINISHED_AND_ACTIVE,
-        )
-        .order_by(RUNS.c.end_time.desc())
-        .limit(1)
-    ),
-    "previous": lambda _: (
-        steps_query()
-        .where(
-            STEPS.c.pipeline_name == bindparam("pipeline_name"),
-            STEPS.c.node_id == bindparam("node_id"),
-            STEPS.c.pipeline_run_id != bindparam("pipeline_run_id"),
-            *_FINISHED_AND_ACTIVE,
-        )
-        .order_by(RUNS.c.start_time.desc())
-        .limit(1)
-    ),
-    "outputs": lambda _: select(*output_columns()).where(OUTPUTS.c.run_id == bindparam("run_id")),
-}
-_compiled: dict[tuple[str, str], Statement] = {}
-
-
-class _Statements:
-    def __init__(self, connection: DirectConnection, dialect: str) -> None:
-        self._connection = connection
-        self._dialect = dialect
-
-    def __getitem__(self, name: str) -> Statement:
-        key = (self._dialect, name)
-        found = _compiled.get(key)
-        if found is None:
-            found = self._connection.compile(_BUILDERS[name](self._dialect))
-            _compiled[key] = found
-        return found
-
-
-def _tag_rows(run_id: str, tags: Sequence[Tag]) -> list[dict[str, Any]]:
-    return [{"run_id": run_id, "key": t.key, "value": t.value} for t in tags]
 
 
 class SqlStepJournal(StepJournal):
@@ -141,7 +36,7 @@ class SqlStepJournal(StepJournal):
         self.pipeline_run_id = pipeline_run_id
         self._connection = DirectConnection(database)
         try:
-            self._sql = _Statements(self._connection, database.dialect)
+            self._sql = Statements(self._connection)
             found = self._connection.read(
                 lambda c: c.fetch(self._sql["parent"], {"run_id": pipeline_run_id})
             )
@@ -195,7 +90,7 @@ class SqlStepJournal(StepJournal):
         connection.execute(sql["insert_run"], row)
         connection.execute_many(
             sql["insert_tags"],
-            _tag_rows(run_id, [*tags, Tag(PARENT_RUN_TAG, self.pipeline_run_id)]),
+            tag_rows(run_id, [*tags, Tag(PARENT_RUN_TAG, self.pipeline_run_id)]),
         )
         connection.execute_many(
             sql["insert_params"],
@@ -280,7 +175,7 @@ class SqlStepJournal(StepJournal):
                 sql["insert_outputs"], entity_rows(run_id, outputs, OUTPUT_FIELDS)
             )
             connection.execute_many(sql["insert_inputs"], entity_rows(run_id, inputs, INPUT_FIELDS))
-            connection.execute_many(sql["upsert_tags"], _tag_rows(run_id, tags))
+            connection.execute_many(sql["upsert_tags"], tag_rows(run_id, tags))
 
         self._connection.write(work)
 
@@ -350,7 +245,7 @@ class SqlStepJournal(StepJournal):
     def _first_step(
         self, connection: DirectConnection, query: str, params: dict[str, Any], *, outputs: bool
     ) -> StepRecord | None:
-        rows = connection.fetch(self._sql[query], params)
+        rows = connection.fetch(self._sql[query], {**params, **FINISHED_AND_ACTIVE})
         if not rows:
             return None
         refs: dict[str, OutputRef] = {}

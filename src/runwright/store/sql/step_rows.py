@@ -19,6 +19,7 @@ __all__ = [
     "OUTPUT_FIELDS",
     "RUNS",
     "STEPS",
+    "STEP_COLUMNS",
     "entity_rows",
     "input_columns",
     "output_columns",
@@ -35,7 +36,7 @@ INPUTS = cast(Table, StepInputRow.__table__)
 OUTPUT_FIELDS = ("name", "uri", "serializer", "content_hash", "size", "producer_run_id")
 INPUT_FIELDS = ("arg", "position", "content_hash", "producer_run_id", "output_name")
 
-_STEP_COLUMNS = (
+STEP_COLUMNS = (
     STEPS.c.run_id,
     STEPS.c.pipeline_run_id,
     STEPS.c.pipeline_name,
@@ -55,7 +56,7 @@ _STEP_COLUMNS = (
 
 def steps_query() -> Select[Any]:
     """Step records joined with their runs, in the column order `step_record` reads."""
-    return select(*_STEP_COLUMNS).join(RUNS, RUNS.c.run_id == STEPS.c.run_id)
+    return select(*STEP_COLUMNS).join(RUNS, RUNS.c.run_id == STEPS.c.run_id)
 
 
 def output_columns() -> tuple[Any, ...]:
