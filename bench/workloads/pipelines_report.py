@@ -332,7 +332,8 @@ def notes(m: Measured, setup: Setup, problems: list[str], remarks: list[str]) ->
         "share inputs (either tool would serve a repeat from its cache).",
         "Runwright: tracking on, embedded SQLite + artifact folder in the temp folder "
         "(RUNWRIGHT_TRACKING_URI), cache on (its default). Executors: inline = this "
-        "process, in order; local = worker processes from a forkserver (one per CPU).",
+        "process, in order; local = worker processes from a forkserver (one per CPU), "
+        "started when the first step must run (a fully cached rerun starts none).",
         f"Prefect {setup.prefect_version} (its own virtual environment; {pins}): the default "
         "ephemeral local server on SQLite in a fresh PREFECT_HOME (it starts on the first "
         "run call, so cold and cached walls include starting it). Tasks have "
@@ -341,8 +342,9 @@ def notes(m: Measured, setup: Setup, problems: list[str], remarks: list[str]) ->
         "on ThreadPoolTaskRunner, Prefect's default task runner: threads in this process "
         "(as many as tasks ready: Prefect sets no limit by default), not processes — "
         "unlike Runwright's local executor.",
-        "Runwright's walls exclude importing its SQL store (SQLAlchemy, the schema), which "
-        "`import runwright` defers to first use: the worker imports it before the clock, as "
+        "Runwright's walls exclude importing its SQL store (SQLAlchemy, the schema, "
+        "sqlite3), which `import runwright` defers to first use: the worker imports it "
+        "before the clock, as "
         "`import prefect` is for Prefect, and the import row of the last table includes it. "
         "Every step's records are committed as the step moves (a killed driver loses "
         "nothing); they and the outputs are flushed to disk together every second and "

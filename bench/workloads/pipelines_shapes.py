@@ -48,6 +48,7 @@ LAUNCHED_AT = "BENCH_LAUNCHED_AT"
 #: runwright` defers to first use), as `import prefect` is before Prefect's; the import
 #: timing in bench/pipelines.py imports the same.
 RUNWRIGHT_PRELOAD = (
+    "sqlite3",  # the embedded store's database driver
     "runwright",
     "runwright.pipelines.driver",
     "runwright.pipelines.executors.inline",
