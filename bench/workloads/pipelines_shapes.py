@@ -44,15 +44,17 @@ WORKLOADS = ("single", "chain", "fan", "sklearn")
 #: The environment variable that carries the parent's wall clock at launch.
 LAUNCHED_AT = "BENCH_LAUNCHED_AT"
 
-#: What the Runwright worker imports before the clock (its storage layer, which `import
-#: runwright` defers to first use), as `import prefect` is before Prefect's; the import
-#: timing in bench/pipelines.py imports the same.
+#: What the Runwright worker imports before the clock (its pipeline engine and storage
+#: layer, which `import runwright` defers to first use), as `import prefect` is before
+#: Prefect's; the import timing in bench/pipelines.py imports the same.
 RUNWRIGHT_PRELOAD = (
     "sqlite3",  # the embedded store's database driver
     "runwright",
     "runwright.pipelines.driver",
+    "runwright.pipelines.session",
     "runwright.pipelines.executors.inline",
     "runwright.pipelines.executors.local",
+    "runwright.store.registry",
     "runwright.store.sql.factory",
     "runwright.store.sql.step_journal",
 )

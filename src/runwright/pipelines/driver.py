@@ -105,6 +105,7 @@ class Driver:
         self._in_use = Resources(cpus=0.0, gpus=0.0)
         self._stopping = False
         self._unflushed: list[Path] = []
+        self._watching = False
         self._last_checkpoint = time.monotonic()
         for node_id, record in (completed or {}).items():
             if node_id in self.steps:
@@ -117,7 +118,6 @@ class Driver:
 
     def run(self) -> PipelineResult:
         executor = self.executor
-        self.client.watch_run(self.pipeline_run_id)
         executor.start(self.client)
         status = RunStatus.FAILED
         try:
@@ -147,7 +147,8 @@ class Driver:
                 self.client.flush()  # metrics logged to the pipeline run itself
             finally:
                 self.journal.end_pipeline(status=status, end_time=now_ms())
-                self.client.unwatch_run(self.pipeline_run_id)
+                if self._watching:
+                    self.client.unwatch_run(self.pipeline_run_id)
         return self.result(status)
 
     def result(self, status: RunStatus) -> PipelineResult:
@@ -310,6 +311,11 @@ class Driver:
             timeout=node.step.options.timeout,
             sync_outputs=not self.executor.on_this_machine,
         )
+        if not self._watching:
+            # Heartbeats from a thread, while a step holds this one (inline) or the
+            # driver waits; a run served wholly from the cache never needs them.
+            self.client.watch_run(self.pipeline_run_id)
+            self._watching = True
         step = self.steps[node.id]
         step.state, step.attempts = StepState.RUNNING, attempting.attempt
         self._emit(StepEvent(node.id, StepState.RUNNING, attempting.run.run_id, attempting.attempt))

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -52,10 +53,6 @@ class Database:
         self.url = normalise_url(url)
         self.dialect = _engine_url(self.url).get_backend_name()
         self.engine = self._create_engine(sqlite_busy_timeout)
-        self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
-        self._lazy_write_engine = self.engine.execution_options(
-            **{_WRITE_OPTION: True, _LAZY_SYNC_OPTION: True}
-        )
         # SQLite has one writer at a time anyway; threads of one process (a server's
         # workers) queue here instead of spinning on the file lock.
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
@@ -84,7 +81,7 @@ class Database:
         makes it durable too). For records nobody has been promised yet, such as "this
         step started".
         """
-        engine = self._write_engine if durable else self._lazy_write_engine
+        engine = self.write_engine if durable else self._lazy_write_engine
         with Session(engine, expire_on_commit=False) as session, session.begin():
             if not durable and self.dialect == "postgresql":
                 session.execute(text("SET LOCAL synchronous_commit TO OFF"))
@@ -95,10 +92,15 @@ class Database:
         """Held by every writer of this process to SQLite (None on PostgreSQL)."""
         return self._write_lock
 
-    @property
+    # Made on first use: a run that writes only through `direct` never needs them.
+    @cached_property
     def write_engine(self) -> Engine:
         """The engine whose transactions take SQLite's write lock when they begin."""
-        return self._write_engine
+        return self.engine.execution_options(**{_WRITE_OPTION: True})
+
+    @cached_property
+    def _lazy_write_engine(self) -> Engine:
+        return self.engine.execution_options(**{_WRITE_OPTION: True, _LAZY_SYNC_OPTION: True})
 
     def run_write(self, work: Callable[[Session], T], *, durable: bool = True) -> T:
         """Run `work` in a write transaction, retrying if SQLite reports a lock timeout."""
