@@ -1,8 +1,17 @@
 """Steps in parallel on this machine, each attempt in a worker process.
 
 Worker processes come from a forkserver, so they start clean (no copies of the
-driver's threads or database connections) yet fast. A step past its timeout has its
-worker killed and replaced; a worker that dies is reported as the step's failure.
+driver's threads or database connections) yet fast. Each worker holds a pipe to the
+driver and runs the attempts sent down it, one at a time, until the driver hangs up.
+
+The driver's loop is the only scheduler: it decides what runs (resources, retries,
+fail_fast) and this executor only moves attempts to idle workers and answers back,
+waiting on the workers' pipes in the driver's own thread. A pool with threads of its
+own would contend with the driver for the interpreter on every step; here nothing
+runs in the driver's process but the driver. Workers start as they are first needed
+(a chain of steps uses one, which imports the steps' libraries once), a step past its
+timeout has its worker killed, and a worker that dies fails its step and is replaced
+when next needed.
 
 Unlike plain multiprocessing, workers do not re-import the script that started the
 pipeline: step functions travel by value (cloudpickle), so the script needs no
@@ -11,23 +20,31 @@ pipeline: step functions travel by value (cloudpickle), so the script needs no
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
+import pickle
+import signal
 import threading
+import time
+from collections import deque
 from collections.abc import Sequence
+from multiprocessing import connection as mp_connection
 from multiprocessing import context as mp_context
 from multiprocessing import spawn
 from typing import TYPE_CHECKING, Any
 
 from runwright.pipelines.executors.base import Executor
 from runwright.pipelines.resources import Resources
-from runwright.pipelines.task import TaskResult, TaskSpec
+from runwright.pipelines.task import TaskResult, TaskSpec, execute_pickled
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from runwright.tracking.client import Client
 
 __all__ = ["LocalExecutor", "machine_memory"]
 
+#: How long a worker asked to stop may take before it is killed.
+_STOP_SECONDS = 5.0
 
 _launching = threading.local()
 _preparation_data = spawn.get_preparation_data
@@ -54,10 +71,6 @@ class _WorkerProcess(mp_context.ForkServerProcess):
             _launching.worker = False
 
 
-class _WorkerContext(mp_context.ForkServerContext):
-    Process = _WorkerProcess
-
-
 def machine_memory() -> int:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -65,98 +78,203 @@ def machine_memory() -> int:
         return 0
 
 
+def serve(connection: Connection) -> None:
+    """A worker's life: run each attempt the driver sends, answer, until it hangs up.
+
+    The answer is a `TaskResult`, or a message when the attempt could not even be
+    unpacked here (a module the step needs is missing, say). Ctrl-C is the driver's
+    to handle: it stops the workers it no longer wants.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            blob = connection.recv_bytes()
+        except (EOFError, OSError):
+            return
+        answer: TaskResult | str
+        try:
+            answer = execute_pickled(blob)
+        except Exception as exc:
+            answer = f"{type(exc).__name__}: {exc}"
+        try:
+            connection.send_bytes(pickle.dumps(answer))
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    """One worker process, its end of the pipe, and the attempt it is running."""
+
+    __slots__ = ("connection", "deadline", "process", "spec")
+
+    def __init__(self, context: mp_context.ForkServerContext) -> None:
+        ours, theirs = context.Pipe(duplex=True)
+        # Not daemonic: a step may start processes of its own (a DataLoader, joblib).
+        self.process = _WorkerProcess(target=serve, args=(theirs,))
+        self.process.start()
+        theirs.close()  # so that the worker's death reads as end-of-file here
+        self.connection = ours
+        self.spec: TaskSpec | None = None
+        self.deadline: float | None = None
+
+    def begin(self, spec: TaskSpec, blob: bytes) -> None:
+        self.connection.send_bytes(blob)
+        self.spec = spec
+        self.deadline = None if spec.timeout is None else time.monotonic() + spec.timeout
+
+    def answer(self) -> TaskResult | str:
+        answer: TaskResult | str = pickle.loads(self.connection.recv_bytes())
+        self.spec, self.deadline = None, None
+        return answer
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.connection.close()
+
+    def exit_code(self) -> int | None:
+        self.process.join(_STOP_SECONDS)
+        return self.process.exitcode
+
+    def stop(self) -> None:
+        """Hang up: the worker sees end-of-file and exits."""
+        self.connection.close()
+
+
+def _failed(spec: TaskSpec, error: str, *, timed_out: bool = False) -> TaskResult:
+    return TaskResult(
+        spec.node_id, spec.run.run_id, spec.attempt, ok=False, error=error, timed_out=timed_out
+    )
+
+
+def _died(worker: _Worker, spec: TaskSpec) -> TaskResult:
+    code = worker.exit_code()
+    worker.kill()
+    return _failed(spec, f"the worker process died (exit code {code}) running the step")
+
+
 class LocalExecutor(Executor):
     name = "local"
 
     def __init__(self, *, max_workers: int | None = None) -> None:
         self._cpus = max(1, max_workers or os.cpu_count() or 1)
-        self._pool: Any = None
         self._preload: Sequence[str] = ()
-        self._running: dict[Any, TaskSpec] = {}
+        self._context: mp_context.ForkServerContext | None = None
+        self._idle: list[_Worker] = []
+        self._busy: dict[Connection, _Worker] = {}
+        self._queued: deque[tuple[TaskSpec, bytes]] = deque()
+        self._answered: list[TaskResult] = []
 
     def prepare(self, modules: Sequence[str]) -> None:
         self._preload = modules
 
     def start(self, client: Client) -> None:
-        """Nothing yet: the workers start with the first step that must run, so a
-        rerun served wholly from the cache never waits for a forkserver and its
-        workers to come up (about a quarter of a second)."""
-
-    def _start_pool(self, modules: Sequence[str]) -> None:
-        import pebble
-
-        context = _WorkerContext()
-        # Imported once in the forkserver, so every worker forked from it has them:
-        # what running a step needs, and the modules defining the steps (an import
-        # that fails there is skipped, and happens again in the worker).
-        context.set_forkserver_preload(
-            ["runwright.pipelines.task", "runwright.tracking.fluent", *modules]
-        )
-        pool = pebble.ProcessPool(max_workers=self._cpus, context=context)
-        pool.schedule(os.getpid).result()  # the pool starts its workers on first use
-        self._pool = pool
+        """Nothing yet: workers start with the first step that must run, so a rerun
+        served wholly from the cache never waits for a forkserver to come up."""
 
     def capacity(self) -> Resources:
         return Resources(cpus=float(self._cpus), memory=machine_memory() or None)
 
+    # -- attempts --------------------------------------------------------------------
+
     def submit(self, spec: TaskSpec, resources: Resources) -> None:
         import cloudpickle
 
-        from runwright.pipelines.task import execute_pickled
-
-        if self._pool is None:
-            self._start_pool(self._preload)
-
-        future = self._pool.schedule(
-            execute_pickled, args=(cloudpickle.dumps(spec),), timeout=spec.timeout
-        )
-        self._running[future] = spec
+        try:
+            blob = cloudpickle.dumps(spec)
+        except Exception as exc:  # e.g. an argument that cannot be sent to a worker
+            self._answered.append(_failed(spec, f"{type(exc).__name__}: {exc}"))
+            return
+        self._queued.append((spec, blob))
+        self._assign()
 
     def wait(self, timeout: float | None) -> list[TaskResult]:
-        if not self._running:
-            return []
-        done, _pending = concurrent.futures.wait(
-            list(self._running), timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED
-        )
-        return [self._outcome(future, self._running.pop(future)) for future in done]
+        if not self._answered and self._busy:
+            ready = set(mp_connection.wait(list(self._busy), timeout=self._until_deadline(timeout)))
+            for connection in [c for c in self._busy if c in ready]:
+                self._collect(self._busy.pop(connection))
+            self._expire_overdue()
+            self._assign()
+        answered, self._answered = self._answered, []
+        return answered
 
-    @staticmethod
-    def _outcome(future: Any, spec: TaskSpec) -> TaskResult:
-        import pebble
+    def _until_deadline(self, timeout: float | None) -> float | None:
+        deadlines = [w.deadline for w in self._busy.values() if w.deadline is not None]
+        if not deadlines:
+            return timeout
+        left = max(0.0, min(deadlines) - time.monotonic())
+        return left if timeout is None else min(timeout, left)
 
-        failed = TaskResult(spec.node_id, spec.run.run_id, spec.attempt, ok=False)
+    def _collect(self, worker: _Worker) -> None:
+        spec = worker.spec
+        assert spec is not None
         try:
-            result: TaskResult = future.result()
-            return result
-        except concurrent.futures.TimeoutError:
-            failed.timed_out = True
-            failed.error = (
-                f"the step ran longer than its timeout of {spec.timeout:g} s; "
-                "its worker process was killed"
-            )
-        except pebble.ProcessExpired as exc:
-            failed.error = f"the worker process died (exit code {exc.exitcode}) running the step"
-        except concurrent.futures.CancelledError:
-            failed.error = "the step was cancelled"
-        except Exception as exc:  # e.g. a value that could not be sent to the worker
-            failed.error = f"{type(exc).__name__}: {exc}"
-        return failed
+            answer = worker.answer()
+        except (EOFError, OSError):
+            self._answered.append(_died(worker, spec))
+            return
+        self._idle.append(worker)
+        if isinstance(answer, str):
+            answer = _failed(spec, answer)
+        self._answered.append(answer)
+
+    def _expire_overdue(self) -> None:
+        now = time.monotonic()
+        for connection, worker in list(self._busy.items()):
+            if worker.deadline is not None and worker.deadline <= now:
+                spec = worker.spec
+                assert spec is not None
+                del self._busy[connection]
+                worker.kill()
+                self._answered.append(
+                    _failed(
+                        spec,
+                        f"the step ran longer than its timeout of {spec.timeout:g} s; "
+                        "its worker process was killed",
+                        timed_out=True,
+                    )
+                )
+
+    def _assign(self) -> None:
+        while self._queued and (self._idle or len(self._busy) < self._cpus):
+            spec, blob = self._queued.popleft()
+            worker = self._idle.pop() if self._idle else self._launch()
+            if not worker.process.is_alive():  # it died while idle: a fresh one takes over
+                worker.kill()
+                worker = self._launch()
+            try:
+                worker.begin(spec, blob)
+            except OSError:  # died just now: the attempt fails, as if it died running it
+                self._answered.append(_died(worker, spec))
+                continue
+            self._busy[worker.connection] = worker
+
+    def _launch(self) -> _Worker:
+        if self._context is None:
+            context = mp_context.ForkServerContext()
+            # Imported once in the forkserver, so every worker forked from it has them:
+            # what running a step needs, and the modules defining the steps (an import
+            # that fails there is skipped, and happens again in the worker).
+            context.set_forkserver_preload([__name__, "runwright.tracking.fluent", *self._preload])
+            self._context = context
+        return _Worker(self._context)
 
     def cancel_running(self) -> list[TaskResult]:
-        cancelled = []
-        for future, spec in list(self._running.items()):
-            future.cancel()
-            cancelled.append(
-                TaskResult(spec.node_id, spec.run.run_id, spec.attempt, ok=False, error="cancelled")
-            )
-        self._running.clear()
+        cancelled = [_failed(spec, "cancelled") for spec, _blob in self._queued]
+        self._queued.clear()
+        for worker in self._busy.values():
+            assert worker.spec is not None
+            cancelled.append(_failed(worker.spec, "cancelled"))
+            worker.kill()
+        self._busy.clear()
         return cancelled
 
     def close(self) -> None:
-        if self._pool is not None:
-            if self._running:
-                self._pool.stop()
-            else:
-                self._pool.close()
-            self._pool.join()
-            self._pool = None
+        self.cancel_running()
+        self._answered = []
+        idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.stop()
+        for worker in idle:
+            if worker.exit_code() is None:
+                worker.kill()
