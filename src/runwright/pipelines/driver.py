@@ -2,10 +2,12 @@
 
 It passes references, never values: upstream outputs reach a step as `OutputRef`s and
 are loaded by whoever runs the step. Every transition is written to the step journal
-as it happens (one transaction each), which is what makes `resume` possible after a
-crash. Flushing to disk is batched: the journal's commits and the outputs written on
-this machine are flushed together at a checkpoint every second and before the run's
-outcome is reported, so a thousand short steps pay for a few flushes, not a thousand.
+before the driver next waits, which is what makes `resume` possible after a crash:
+what the driver records between two waits (the steps that ended, the ones it starts
+next) is one transaction. Flushing to disk is batched too: the journal's commits and
+the outputs written on this machine are flushed together at a checkpoint every second
+and before the run's outcome is reported, so a thousand short steps pay for a few
+flushes, not a thousand. Listeners hear of each change once it is committed.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ class Driver:
         self._unflushed: list[Path] = []
         self._watching = False
         self._last_checkpoint = time.monotonic()
+        self._events: list[StepEvent] = []
         for node_id, record in (completed or {}).items():
             if node_id in self.steps:
                 self._mark_done(node_id, record)
@@ -121,14 +124,18 @@ class Driver:
         executor.start(self.client)
         status = RunStatus.FAILED
         try:
+            results: list[TaskResult] = []
             while True:
-                self._dispatch_ready()
+                with self.journal.batch():
+                    for result in results:
+                        self._record(result)
+                    self._due_retries()
+                    self._dispatch_ready()
+                self._deliver_events()
+                self._checkpoint_if_due()
                 if not self._attempting and not self._retries and not self._ready:
                     break
-                for result in executor.wait(self._wait_timeout()):
-                    self._record(result)
-                self._due_retries()
-                self._checkpoint_if_due()
+                results = executor.wait(self._wait_timeout())
             failed = any(
                 s.state is not StepState.DONE and s.state is not StepState.CACHED
                 for s in self.steps.values()
@@ -149,6 +156,7 @@ class Driver:
                 self.journal.end_pipeline(status=status, end_time=now_ms())
                 if self._watching:
                     self.client.unwatch_run(self.pipeline_run_id)
+                self._deliver_events()
         return self.result(status)
 
     def result(self, status: RunStatus) -> PipelineResult:
@@ -198,12 +206,10 @@ class Driver:
                 return
             self._ready.popleft()
             self._start(node)
-            if self.executor.in_process:
-                # The step already ran: record it before starting the next, so a
-                # failure under fail_fast stops its siblings from running at all.
-                for result in self.executor.wait(0):
-                    self._record(result)
-                self._checkpoint_if_due()
+            if self.executor.in_process and self._attempting:
+                # It runs in the wait that follows: record it before starting the next,
+                # so a failure under fail_fast stops its siblings from running at all.
+                return
 
     def _due_retries(self) -> None:
         now = time.monotonic()
@@ -457,7 +463,14 @@ class Driver:
 
     def _emit(self, event: StepEvent) -> None:
         if self.on_event is not None:
-            self.on_event(event)
+            self._events.append(event)
+
+    def _deliver_events(self) -> None:
+        """Tell the listener, outside the journal's batch: it may read the store."""
+        events, self._events = self._events, []
+        if self.on_event is not None:
+            for event in events:
+                self.on_event(event)
 
 
 def _local_files(outputs: list[OutputRef]) -> list[Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from runwright.entities import RunInfo, RunStatus, Tag
@@ -86,6 +87,13 @@ class StepJournal(ABC):
     """
 
     pipeline_run_id: str
+
+    @abstractmethod
+    def batch(self) -> AbstractContextManager[None]:
+        """Calls made inside become one transaction, committed when the block ends (each
+        call still whole or absent): the driver records everything it has to between
+        two waits at the cost of one commit. The block holds the store's write lock, so
+        it must not wait or run anyone else's code."""
 
     @abstractmethod
     def start_step(

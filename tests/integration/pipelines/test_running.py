@@ -111,3 +111,22 @@ def test_pipelines_run_resume_and_cache_on_every_sql_backend(
     assert again.output == cached.output
     lineage = rw.pipelines.lineage(cached.steps["pick"].run_id, tracking_uri=sql_tracking_uri)
     assert cached.steps["load"].run_id in lineage.upstream_runs
+
+
+def test_a_listener_hears_of_each_step_once_it_is_recorded(journal: str) -> None:
+    from runwright.pipelines.driver import StepEvent
+
+    client = Client()
+    seen: list[tuple[str, str, str]] = []
+
+    def listen(event: StepEvent) -> None:
+        if event.run_id is not None:  # the store is readable from here, and up to date
+            seen.append(
+                (event.node_id, event.state.value, client.get_run(event.run_id).info.status.value)
+            )
+
+    defs.training.run(journal=journal, executor="inline", on_event=listen)
+    assert ("load", "running", "RUNNING") in seen
+    assert ("load", "done", "FINISHED") in seen
+    assert ("pick", "done", "FINISHED") in seen
+    assert len([s for s in seen if s[1] == "done"]) == 5

@@ -216,3 +216,95 @@ def test_an_error_that_is_not_a_lock_is_not_retried(connection: DirectConnection
     with pytest.raises(ValueError, match="not a lock"):
         connection.write(failing)
     assert len(calls) == 1
+
+
+# -- batches ---------------------------------------------------------------------------
+
+
+def test_writes_in_a_batch_are_committed_when_it_ends(
+    database: Database, connection: DirectConnection
+) -> None:
+    with connection.batch():
+        connection.write(lambda c: _add(c, 1, "first"))
+        connection.write(lambda c: _add(c, 2, "second"))
+        assert _names_seen_by_a_new_connection(database) == []  # not committed yet
+    assert _names_seen_by_a_new_connection(database) == ["first", "second"]
+
+
+def test_a_batch_sees_its_own_writes(connection: DirectConnection) -> None:
+    with connection.batch():
+        connection.write(lambda c: _add(c, 1, "mine"))
+        assert connection.read(_names) == ["mine"]
+
+
+def test_a_failed_write_in_a_batch_is_undone_alone(
+    database: Database, connection: DirectConnection
+) -> None:
+    def half_done(c: DirectConnection) -> None:
+        _add(c, 2, "undone")
+        raise RuntimeError("in the middle")
+
+    with connection.batch():
+        connection.write(lambda c: _add(c, 1, "before"))
+        with pytest.raises(RuntimeError, match="in the middle"):
+            connection.write(half_done)
+        connection.write(lambda c: _add(c, 3, "after"))
+    assert _names_seen_by_a_new_connection(database) == ["before", "after"]
+
+
+def test_a_batch_ended_by_an_error_keeps_its_whole_writes(
+    database: Database, connection: DirectConnection
+) -> None:
+    with pytest.raises(KeyboardInterrupt), connection.batch():
+        connection.write(lambda c: _add(c, 1, "kept"))
+        raise KeyboardInterrupt
+    assert _names_seen_by_a_new_connection(database) == ["kept"]
+
+
+def test_a_durable_write_in_a_batch_commits_what_came_before(
+    database: Database, connection: DirectConnection
+) -> None:
+    with connection.batch():
+        connection.write(lambda c: _add(c, 1, "lazy"))
+        connection.write(lambda c: _add(c, 2, "durable"), durable=True)
+        assert _names_seen_by_a_new_connection(database) == ["lazy", "durable"]
+        connection.write(lambda c: _add(c, 3, "later"))
+    assert _names_seen_by_a_new_connection(database) == ["lazy", "durable", "later"]
+
+
+def test_another_writer_waits_for_the_batch_not_for_the_block(tmp_path: Path) -> None:
+    database = _sqlite(tmp_path, busy_timeout=5.0)
+    _METADATA.create_all(database.engine)
+    connection = DirectConnection(database)
+    try:
+        with connection.batch():
+            pass  # nothing written: no transaction, no lock
+        other = sqlite3.connect(tmp_path / "direct.db", isolation_level=None, timeout=0.05)
+        other.execute("BEGIN IMMEDIATE")  # would time out if the batch held the lock
+        other.execute("ROLLBACK")
+        other.close()
+    finally:
+        connection.close()
+        database.dispose()
+
+
+def test_the_write_lock_is_free_after_a_batch(database: Database) -> None:
+    connection = DirectConnection(database)
+    try:
+        with connection.batch():
+            connection.write(lambda c: _add(c, 1, "batched"))
+        if database.write_lock is not None:
+            assert database.write_lock.acquire(blocking=False)
+            database.write_lock.release()
+        connection.write(lambda c: _add(c, 2, "single"))
+        assert connection.read(_names) == ["batched", "single"]
+    finally:
+        connection.close()
+
+
+def test_batches_nest_into_the_outer_one(database: Database, connection: DirectConnection) -> None:
+    with connection.batch():
+        with connection.batch():
+            connection.write(lambda c: _add(c, 1, "inner"))
+        connection.write(lambda c: _add(c, 2, "outer"))
+    assert _names_seen_by_a_new_connection(database) == ["inner", "outer"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from runwright.pipelines.executors.base import Executor
@@ -20,7 +21,7 @@ class InlineExecutor(Executor):
 
     def __init__(self, *, echo: bool = True) -> None:
         self._client: Client | None = None
-        self._done: list[TaskResult] = []
+        self._submitted: list[TaskSpec] = []
         self._echo = echo
 
     def start(self, client: Client) -> None:
@@ -31,14 +32,21 @@ class InlineExecutor(Executor):
 
     def submit(self, spec: TaskSpec, resources: Resources) -> None:
         spec.echo = self._echo
-        self._done.append(execute(spec, self._client))
+        self._submitted.append(spec)
 
     def wait(self, timeout: float | None) -> list[TaskResult]:
-        done, self._done = self._done, []
-        return done
+        """Run what was submitted, here and now; with nothing to run, sleep out the
+        timeout (the driver is waiting for a retry to fall due)."""
+        if not self._submitted:
+            if timeout:
+                time.sleep(timeout)
+            return []
+        submitted, self._submitted = self._submitted, []
+        return [execute(spec, self._client) for spec in submitted]
 
     def cancel_running(self) -> list[TaskResult]:
+        self._submitted = []
         return []
 
     def close(self) -> None:
-        self._done = []
+        self._submitted = []

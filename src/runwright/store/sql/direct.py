@@ -11,13 +11,17 @@ Durability is chosen per transaction. A lazy commit survives a crash of the proc
 but not of the machine (SQLite: synchronous=NORMAL in WAL mode; PostgreSQL:
 synchronous_commit off); the next durable commit, from this connection or any other,
 flushes the log up to itself and so makes the earlier lazy ones durable too.
+
+A `batch` groups the transactions made inside it into one (each still all-or-nothing,
+as a savepoint): committing is most of what a small write costs, so a driver that
+records a finished step and starts the next in one batch pays for one commit, not two.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from runwright.store.sql.database import Database, is_lock_error
@@ -68,6 +72,9 @@ class DirectConnection:
         self.paramstyle = "named" if self._sqlite else database.engine.dialect.paramstyle
         self._raw = database.engine.raw_connection()
         self._cursor = self._raw.cursor()
+        self._batching = False
+        #: The write lock a batch holds while its transaction is open (None: closed).
+        self._batch_lock: Any = None
         self._lazy_by_default()
 
     def compile(self, statement: ClauseElement) -> Statement:
@@ -97,6 +104,9 @@ class DirectConnection:
 
     def read(self, work: Callable[[DirectConnection], T]) -> T:
         """`work` in a read transaction: it sees one snapshot and never waits for writers."""
+        if self._batching:
+            self._open_batch()
+            return work(self)
         if self._sqlite:
             self._cursor.execute("BEGIN")
         try:
@@ -106,17 +116,88 @@ class DirectConnection:
 
     def write(self, work: Callable[[DirectConnection], T], *, durable: bool = False) -> T:
         """`work` in a write transaction, committed lazily unless `durable`; rolled back
-        on any error. SQLite's lock timeouts are retried, as in `Database.run_write`."""
+        on any error. SQLite's lock timeouts are retried, as in `Database.run_write`.
+
+        Inside a `batch`, `work` joins the batch's transaction as a savepoint; a durable
+        write first commits the batch so far, then commits itself durably, apart.
+        """
+        if self._batching:
+            if not durable:
+                self._open_batch()
+                return self._in_savepoint(work)
+            self._close_batch(commit=True)
         lock = self._database.write_lock or nullcontext()
-        for attempt in range(_LOCKED_RETRIES):
+        return self._retrying_locks(lambda: self._locked_write_once(lock, work, durable))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Reads and writes inside share one transaction, opened by the first of them
+        and committed (lazily) when the block ends, also when it ends with an error:
+        each write is whole or absent either way. The transaction holds the database's
+        write lock, so keep the block free of waiting and of anyone else's code."""
+        if self._batching:
+            yield
+            return
+        self._batching = True
+        try:
+            yield
+        finally:
+            self._batching = False
+            self._close_batch(commit=True)
+
+    def _open_batch(self) -> None:
+        if self._batch_lock is not None:
+            return
+        lock = self._database.write_lock or nullcontext()
+        lock.__enter__()
+        try:
+            if self._sqlite:
+                self._retrying_locks(lambda: self._cursor.execute("BEGIN IMMEDIATE"))
+        except BaseException:
+            lock.__exit__(None, None, None)
+            raise
+        self._batch_lock = lock
+
+    def _close_batch(self, *, commit: bool) -> None:
+        lock, self._batch_lock = self._batch_lock, None
+        if lock is None:
+            return
+        try:
+            self._end(commit=commit)
+        except BaseException:
+            self._end(commit=False)
+            raise
+        finally:
+            lock.__exit__(None, None, None)
+
+    def _in_savepoint(self, work: Callable[[DirectConnection], T]) -> T:
+        cursor = self._cursor
+        cursor.execute("SAVEPOINT runwright_write")
+        try:
+            result = work(self)
+        except BaseException:
+            cursor.execute("ROLLBACK TO SAVEPOINT runwright_write")
+            cursor.execute("RELEASE SAVEPOINT runwright_write")
+            raise
+        cursor.execute("RELEASE SAVEPOINT runwright_write")
+        return result
+
+    def _retrying_locks(self, attempt: Callable[[], T]) -> T:
+        """`attempt()`, again after a pause while SQLite says the database is locked."""
+        for tries in range(_LOCKED_RETRIES):
             try:
-                with lock:
-                    return self._write_once(work, durable)
+                return attempt()
             except Exception as exc:
-                if not is_lock_error(exc) or attempt == _LOCKED_RETRIES - 1:
+                if not is_lock_error(exc) or tries == _LOCKED_RETRIES - 1:
                     raise
-            time.sleep(min(0.05 * 2**attempt, 2.0))
+            time.sleep(min(0.05 * 2**tries, 2.0))
         raise AssertionError("unreachable")
+
+    def _locked_write_once(
+        self, lock: Any, work: Callable[[DirectConnection], T], durable: bool
+    ) -> T:
+        with lock:
+            return self._write_once(work, durable)
 
     def _write_once(self, work: Callable[[DirectConnection], T], durable: bool) -> T:
         cursor = self._cursor
@@ -158,6 +239,7 @@ class DirectConnection:
 
     def close(self) -> None:
         """Hand the connection back to the pool as the pool gave it (durable commits)."""
+        self._close_batch(commit=False)
         try:
             if self._sqlite:
                 self._end(commit=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from runwright._host import new_run_id
@@ -54,6 +55,9 @@ class SqlStepJournal(StepJournal):
             raise
         self._experiment_id = experiment_id
         self._artifact_location = location
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self._connection.batch()
 
     # -- writes ----------------------------------------------------------------------
 
