@@ -1,5 +1,5 @@
-"""`flush_to_disk`: one syncfs for many files on Linux, one fsync each otherwise; files
-that are gone are skipped."""
+"""`flush_to_disk`: one syncfs for many files on Linux while little else is waiting to
+be written, one fsync each otherwise; files that are gone are skipped."""
 
 from __future__ import annotations
 
@@ -38,10 +38,12 @@ def fsynced(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 @pytest.fixture
 def syncfs_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The file descriptors handed to syncfs (still really called)."""
+    """The file descriptors handed to syncfs (still really called), on a machine taken
+    to be holding no other unwritten data."""
     real = durability._syncfs()
     if real is None:
         pytest.skip("this libc has no syncfs")
+    monkeypatch.setattr(durability, "_unwritten_bytes", lambda: 0)
     calls: list[int] = []
 
     def recording(descriptor: int) -> int:
@@ -126,6 +128,40 @@ def test_twenty_files_are_flushed_with_the_real_syncfs(tmp_path: Path) -> None:
     paths = _files(tmp_path / "out", 20)
     flush_to_disk(paths)
     assert all(path.read_text() == "[1, 2, 3]" for path in paths)
+
+
+@linux_only
+def test_with_much_else_unwritten_each_file_is_fsynced_instead_of_the_filesystem(
+    tmp_path: Path,
+    fsynced: list[Path],
+    syncfs_calls: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(durability, "_unwritten_bytes", lambda: 1 << 30)
+    paths = _files(tmp_path / "out", 20)
+    flush_to_disk(paths)
+    assert syncfs_calls == []
+    assert sorted(fsynced) == sorted([*paths, tmp_path / "out"])
+
+
+@linux_only
+def test_without_meminfo_figures_each_file_is_fsynced(
+    tmp_path: Path,
+    fsynced: list[Path],
+    syncfs_calls: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(durability, "_unwritten_bytes", lambda: None)
+    paths = _files(tmp_path / "out", 20)
+    flush_to_disk(paths)
+    assert syncfs_calls == []
+    assert len(fsynced) == 21
+
+
+@linux_only
+def test_the_machines_unwritten_data_is_read_from_meminfo() -> None:
+    unwritten = durability._unwritten_bytes()
+    assert unwritten is not None and unwritten >= 0
 
 
 def test_a_failing_syncfs_falls_back_to_fsync_each_file(
