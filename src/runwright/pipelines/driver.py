@@ -110,6 +110,9 @@ class Driver:
         self._watching = False
         self._last_checkpoint = time.monotonic()
         self._events: list[StepEvent] = []
+        #: Attempts whose records are not committed yet: a step's run must exist before
+        #: the step runs (it may log to it), so they go to the executor after the batch.
+        self._outgoing: list[tuple[TaskSpec, Resources]] = []
         for node_id, record in (completed or {}).items():
             if node_id in self.steps:
                 self._mark_done(node_id, record)
@@ -132,6 +135,7 @@ class Driver:
                     self._due_retries()
                     self._dispatch_ready()
                 self._deliver_events()
+                self._hand_over()
                 self._checkpoint_if_due()
                 if not self._attempting and not self._retries and not self._ready:
                     break
@@ -325,7 +329,12 @@ class Driver:
         step = self.steps[node.id]
         step.state, step.attempts = StepState.RUNNING, attempting.attempt
         self._emit(StepEvent(node.id, StepState.RUNNING, attempting.run.run_id, attempting.attempt))
-        self.executor.submit(spec, node.step.options.resources)
+        self._outgoing.append((spec, node.step.options.resources))
+
+    def _hand_over(self) -> None:
+        outgoing, self._outgoing = self._outgoing, []
+        for spec, resources in outgoing:
+            self.executor.submit(spec, resources)
 
     def _record(self, result: TaskResult) -> None:
         attempting = self._attempting.get(result.node_id)
@@ -417,6 +426,7 @@ class Driver:
                     self._ready.remove(descendant)
 
     def _kill_running(self) -> None:
+        self._outgoing.clear()
         self.executor.cancel_running()
         for attempting in list(self._attempting.values()):
             self._fail(

@@ -52,6 +52,23 @@ def test_a_chain_of_steps_runs_in_one_worker_process() -> None:
     assert load_output(next(iter(pids))) != os.getpid()
 
 
+@rw.step
+def own_run_status() -> str:
+    run = rw.active_run()
+    assert run is not None
+    return rw.get_run(run.info.run_id).info.status.value
+
+
+@rw.pipeline
+def looking_at_itself():
+    return own_run_status()
+
+
+@pytest.mark.parametrize("executor", ["inline", "local"])
+def test_a_step_finds_its_own_run_recorded_as_running(executor: str) -> None:
+    assert looking_at_itself.run(executor=executor).output == "RUNNING"
+
+
 def test_a_fan_runs_in_no_more_workers_than_allowed() -> None:
     result = fanned.run(items=list(range(6)), executor="local", max_workers=2)
     assert result.status == "FINISHED"
@@ -115,7 +132,7 @@ def _gone(pid: int) -> Callable[[], bool]:
     def check() -> bool:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # gone before or while reading
             return True
         return stat.rpartition(")")[2].split()[0] in ("Z", "X")
 
