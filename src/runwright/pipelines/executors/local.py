@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from runwright.pipelines.executors.base import Executor
 from runwright.pipelines.resources import Resources
-from runwright.pipelines.task import TaskResult, TaskSpec, execute_pickled
+from runwright.pipelines.task import SpecPickler, TaskResult, TaskSpec, execute_pickled
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -164,6 +164,7 @@ class LocalExecutor(Executor):
         self._busy: dict[Connection, _Worker] = {}
         self._queued: deque[tuple[TaskSpec, bytes]] = deque()
         self._answered: list[TaskResult] = []
+        self._pickler = SpecPickler()
 
     def prepare(self, modules: Sequence[str]) -> None:
         self._preload = modules
@@ -178,10 +179,8 @@ class LocalExecutor(Executor):
     # -- attempts --------------------------------------------------------------------
 
     def submit(self, spec: TaskSpec, resources: Resources) -> None:
-        import cloudpickle
-
         try:
-            blob = cloudpickle.dumps(spec)
+            blob = self._pickler.dumps(spec)
         except Exception as exc:  # e.g. an argument that cannot be sent to a worker
             self._answered.append(_failed(spec, f"{type(exc).__name__}: {exc}"))
             return

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from runwright.errors import InvalidArgumentError
 from runwright.pipelines.executors.base import Executor
 from runwright.pipelines.resources import Resources
-from runwright.pipelines.task import TaskResult, TaskSpec, execute_pickled
+from runwright.pipelines.task import SpecPickler, TaskResult, TaskSpec, execute_pickled
 
 if TYPE_CHECKING:
     from runwright.tracking.client import Client
@@ -58,6 +58,7 @@ class RayExecutor(Executor):
         #: Ray's generator for each attempt in flight.
         self._running: dict[Any, _Running] = {}
         self._remote: Any = None
+        self._pickler = SpecPickler()
 
     def start(self, client: Client) -> None:
         try:
@@ -80,14 +81,12 @@ class RayExecutor(Executor):
         return Resources(cpus=float("inf"), gpus=float("inf"))
 
     def submit(self, spec: TaskSpec, resources: Resources) -> None:
-        import cloudpickle
-
         options: dict[str, Any] = {"num_cpus": resources.cpus, "max_retries": 0}
         if resources.gpus:
             options["num_gpus"] = resources.gpus
         if resources.memory_bytes:
             options["memory"] = resources.memory_bytes
-        generator = self._remote.options(**options).remote(cloudpickle.dumps(spec))
+        generator = self._remote.options(**options).remote(self._pickler.dumps(spec))
         self._running[generator] = _Running(spec)
 
     def wait(self, timeout: float | None) -> list[TaskResult]:
