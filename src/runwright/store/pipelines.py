@@ -79,8 +79,9 @@ class PipelineStore(ABC):
 class StepJournal(ABC):
     """The step runs of one pipeline run, recorded by its driver as they move.
 
-    Each call is one transaction that survives a crash of the process (a killed driver
-    loses nothing it recorded). Surviving a crash of the machine is what `checkpoint`
+    Each call is whole or absent, and once committed (at its end, or at the end of the
+    `batch` it is made in) it survives a crash of the process (a killed driver loses
+    nothing it recorded). Surviving a crash of the machine is what `checkpoint`
     is for: it flushes everything recorded so far, through any connection, to disk.
     The driver calls it every so often and before it reports the run's outcome, so
     that a pipeline of many short steps pays for one flush, not one per step.
