@@ -50,7 +50,7 @@ from runwright.errors import (
 from runwright.pipelines.node import step
 from runwright.pipelines.pipeline import pipeline
 from runwright.pipelines.resources import Resources
-from runwright.pipelines.tracing import unmapped
+from runwright.pipelines.tracing import mapped, unmapped
 from runwright.tracking.client import Client
 from runwright.tracking.fluent import (
     ActiveRun,
@@ -129,6 +129,7 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "mapped",
     "models",
     "pipeline",
     "pipelines",

@@ -152,8 +152,8 @@ class StepBoard:
     def update(self, event: StepEvent) -> None:
         with self._lock:
             row = self._rows.get(event.node_id)
-            if row is None:  # the pipeline body traced differently this time
-                row = self._rows[event.node_id] = _Row(event.node_id)
+            if row is None:  # a branch of a run-time .map, or a re-traced body's new node
+                row = self._add_row(event.node_id)
             row.state, row.run_id = event.state, event.run_id or row.run_id
             row.attempt = event.attempt or row.attempt
             if event.state is StepState.RUNNING and row.started is None:
@@ -168,6 +168,24 @@ class StepBoard:
                 row.detail = ""
             else:
                 row.detail = event.detail
+
+    def _add_row(self, node_id: str) -> _Row:
+        """A new row, where it reads best: a map's branches replace the map's own row
+        and follow each other."""
+        row = _Row(node_id)
+        owner = node_id.rpartition("[")[0]
+        ids = list(self._rows)
+        siblings = [i for i, known in enumerate(ids) if known.startswith(f"{owner}[")]
+        if owner in self._rows and self._rows[owner].state is StepState.PENDING:
+            at = ids.index(owner)
+            ids[at] = node_id
+        elif siblings:
+            ids.insert(siblings[-1] + 1, node_id)
+        else:
+            ids.append(node_id)
+        rows = {**self._rows, node_id: row}
+        self._rows = {known: rows[known] for known in ids}
+        return row
 
     def row(self, node_id: str) -> _Row:
         """A copy of one step's row as it is now."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from runwright.pipelines.node import Step, step
 from runwright.pipelines.pipeline import Pipeline, pipeline
 from runwright.pipelines.resources import Resources
-from runwright.pipelines.tracing import unmapped
+from runwright.pipelines.tracing import mapped, unmapped
 
 if TYPE_CHECKING:
     from runwright.entities.pipelines import LineageEdge, OutputRef
@@ -50,6 +50,7 @@ __all__ = [
     "lineage",
     "load_output",
     "load_pipeline",
+    "mapped",
     "pipeline",
     "register_serializer",
     "resume",

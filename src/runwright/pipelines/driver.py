@@ -8,6 +8,11 @@ next) is one transaction. Flushing to disk is batched too: the journal's commits
 the outputs written on this machine are flushed together at a checkpoint every second
 and before the run's outcome is reported, so a thousand short steps pay for a few
 flushes, not a thousand. Listeners hear of each change once it is committed.
+
+A `.map` over a list computed at run time is a node of its own until the list is
+known; then the driver expands it into one node per item (see `expansion`), and the
+map counts as finished when all of them have. A resumed run adopts the steps that
+finished before, each one only if everything upstream of it was adopted too.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from runwright.entities.pipelines import (
     StepRecord,
 )
 from runwright.pipelines.executors.base import Executor
-from runwright.pipelines.graph import Graph, Node
+from runwright.pipelines.expansion import ExpansionError, concrete, expand, fan_in, split_requests
+from runwright.pipelines.graph import Graph, Node, Ref
 from runwright.pipelines.outputs import local_path_of, output_available
 from runwright.pipelines.planner import cache_key, explain_miss, param_values, step_inputs
 from runwright.pipelines.resources import Resources
@@ -72,6 +78,16 @@ class _Attempting:
     tracebacks: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Map:
+    """A `.map` over a list known only at run time."""
+
+    node: Node
+    #: The ids of its branches, once expanded.
+    branches: list[str] | None = None
+    complete: bool = False
+
+
 class Driver:
     def __init__(
         self,
@@ -97,10 +113,19 @@ class Driver:
         self.fail_fast = fail_fast
         self.on_event = on_event
         self.steps = {
-            node_id: StepResult(node_id, node.step.name) for node_id, node in graph.nodes.items()
+            node_id: StepResult(node_id, node.step.name)
+            for node_id, node in graph.nodes.items()
+            if not node.mapped
         }
-        self._children = graph.downstream()
-        self._waiting = {node_id: set(node.upstream) for node_id, node in graph.nodes.items()}
+        self._maps = {node_id: _Map(node) for node_id, node in graph.nodes.items() if node.mapped}
+        self._branches: dict[str, list[str]] = {}
+        self._split = split_requests(graph)
+        self._children: dict[str, list[str]] = {node_id: [] for node_id in graph.nodes}
+        self._waiting: dict[str, set[str]] = {}
+        #: (map, map over it): the second waits only for the first's expansion.
+        self._expansion_only: set[tuple[str, str]] = set()
+        #: Nodes whose inputs are all there, not yet sorted into adopted, expanded or ready.
+        self._arrived: deque[str] = deque()
         self._ready: deque[str] = deque()
         self._retries: list[tuple[float, str]] = []
         self._attempting: dict[str, _Attempting] = {}
@@ -113,12 +138,11 @@ class Driver:
         #: Attempts whose records are not committed yet: a step's run must exist before
         #: the step runs (it may log to it), so they go to the executor after the batch.
         self._outgoing: list[tuple[TaskSpec, Resources]] = []
-        for node_id, record in (completed or {}).items():
-            if node_id in self.steps:
-                self._mark_done(node_id, record)
-        for node_id, waiting in self._waiting.items():
-            if not waiting and not self.steps[node_id].state.finished:
-                self._ready.append(node_id)
+        self._completed = dict(completed or {})
+        self._adopted: set[str] = set()
+        for node in graph.nodes.values():
+            self._link(node)
+        self._settle()
 
     # -- public ----------------------------------------------------------------------
 
@@ -140,9 +164,9 @@ class Driver:
                 if not self._attempting and not self._retries and not self._ready:
                     break
                 results = executor.wait(self._wait_timeout())
-            failed = any(
-                s.state is not StepState.DONE and s.state is not StepState.CACHED
-                for s in self.steps.values()
+            self._skip_pending("its inputs never arrived")
+            failed = any(not s.state.finished for s in self.steps.values()) or any(
+                not m.complete for m in self._maps.values()
             )
             status = RunStatus.FAILED if failed else RunStatus.FINISHED
         except BaseException:
@@ -169,7 +193,7 @@ class Driver:
             pipeline_name=self.graph.pipeline_name,
             status=status.value,
             steps=self.steps,
-            output_template=self.graph.output,
+            output_template=fan_in(self.graph.output, self._branches),
             output_specs={n.id: n.step.outputs for n in self.graph.nodes.values()},
         )
 
@@ -203,13 +227,22 @@ class Driver:
             memory=max(0, used.memory_bytes + sign * need.memory_bytes),
         )
 
+    @property
+    def settled(self) -> bool:
+        """Whether every step is finished already (all adopted by a resumed run)."""
+        return all(s.state.finished for s in self.steps.values()) and all(
+            m.complete for m in self._maps.values()
+        )
+
     def _dispatch_ready(self) -> None:
+        self._settle()
         while self._ready and not self._stopping:
             node = self.graph.nodes[self._ready[0]]
             if not self._fits(node.step.options.resources):
                 return
             self._ready.popleft()
             self._start(node)
+            self._settle()
             if self.executor.in_process and self._attempting:
                 # It runs in the wait that follows: record it before starting the next,
                 # so a failure under fail_fast stops its siblings from running at all.
@@ -227,18 +260,21 @@ class Driver:
     def _upstream_outputs(self, node: Node) -> dict[str, dict[str, OutputRef]]:
         return {parent: self.steps[parent].outputs for parent in node.upstream}
 
-    def _start(self, node: Node) -> None:
-        upstream = self._upstream_outputs(node)
-        caching = self.cache and node.step.options.cache
-        key = cache_key(node, upstream)
-        params = param_values(node.args)
-        tags = [
+    def _step_tags(self, node: Node) -> list[Tag]:
+        return [
             Tag(RUN_TYPE_TAG, "step"),
             Tag(PIPELINE_RUN_TAG, self.pipeline_run_id),
             Tag(STEP_NODE_TAG, node.id),
             Tag("runwright.step.name", node.step.name),
             Tag("mlflow.runName", node.id),
         ]
+
+    def _start(self, node: Node) -> None:
+        upstream = self._upstream_outputs(node)
+        caching = self.cache and node.step.options.cache
+        key = cache_key(node, upstream, split=sorted(self._split.get(node.id, ())))
+        params = param_values(node.args)
+        tags = self._step_tags(node)
         if caching:
             hit = self.journal.find_cached_step(cache_key=key.key)
             lost = None
@@ -268,7 +304,7 @@ class Driver:
                 step.cache_reason, step.duration = reason, 0.0
                 step.outputs = dict(hit.outputs)
                 self._emit(StepEvent(node.id, StepState.CACHED, run_id, detail=hit.run_id))
-                self._release_children(node.id)
+                self._release(node.id)
                 return
             status = CacheStatus.MISS
             if lost is not None:
@@ -320,6 +356,7 @@ class Driver:
             },
             timeout=node.step.options.timeout,
             sync_outputs=not self.executor.on_this_machine,
+            split=tuple(sorted(self._split.get(node.id, ()))),
         )
         if not self._watching:
             # Heartbeats from a thread, while a step holds this one (inline) or the
@@ -361,7 +398,7 @@ class Driver:
             self._emit(
                 StepEvent(node.id, StepState.DONE, result.run_id, attempting.attempt, step.duration)
             )
-            self._release_children(node.id)
+            self._release(node.id)
             return
         attempting.tracebacks.append(
             f"--- attempt {attempting.attempt} ---\n{result.traceback or result.error or ''}"
@@ -407,8 +444,8 @@ class Driver:
                 Tag("runwright.step.error", error[:_ERROR_TAG_LIMIT]),
             ],
         )
-        self._attempting.pop(node.id, None)
-        self._use(node.step.options.resources, -1)
+        if self._attempting.pop(node.id, None) is not None:
+            self._use(node.step.options.resources, -1)
         step.state = StepState.FAILED if status is RunStatus.FAILED else StepState.KILLED
         step.error, step.duration = error, time.monotonic() - attempting.started
         self._emit(
@@ -416,9 +453,10 @@ class Driver:
                 node.id, step.state, attempting.run.run_id, attempting.attempt, step.duration, error
             )
         )
-        for descendant in sorted(self.graph.descendants(node.id)):
-            if self.steps[descendant].state is StepState.PENDING:
-                self.steps[descendant].state = StepState.SKIPPED
+        for descendant in sorted(self._descendants(node.id)):
+            skipped = self.steps.get(descendant)
+            if skipped is not None and skipped.state is StepState.PENDING:
+                skipped.state = StepState.SKIPPED
                 self._emit(
                     StepEvent(descendant, StepState.SKIPPED, None, detail=f"{node.id} failed")
                 )
@@ -436,26 +474,148 @@ class Driver:
             )
         self._retries.clear()
         self._ready.clear()
+        self._arrived.clear()
+        self._skip_pending("the run stopped")
+
+    def _skip_pending(self, why: str) -> None:
         for node_id, step in self.steps.items():
             if step.state is StepState.PENDING:
                 step.state = StepState.SKIPPED
-                self._emit(StepEvent(node_id, StepState.SKIPPED, None, detail="the run stopped"))
+                self._emit(StepEvent(node_id, StepState.SKIPPED, None, detail=why))
 
-    def _mark_done(self, node_id: str, record: StepRecord) -> None:
-        step = self.steps[node_id]
+    # -- the graph as it unfolds -------------------------------------------------------
+
+    def _finished(self, node_id: str, *, expansion: bool = False) -> bool:
+        found = self._maps.get(node_id)
+        if found is not None:
+            return found.branches is not None if expansion else found.complete
+        return self.steps[node_id].state.finished
+
+    def _pending(self, node_id: str) -> bool:
+        found = self._maps.get(node_id)
+        if found is not None:
+            return not found.complete
+        return self.steps[node_id].state is StepState.PENDING
+
+    def _link(self, node: Node) -> None:
+        """Make ``node`` wait for what it reads, or arrive at once if that is all there."""
+        waiting = set()
+        for parent in node.upstream:
+            self._children[parent].append(node.id)
+            expansion = node.mapped and parent in self._maps and parent in _mapped_refs(node)
+            if expansion:
+                self._expansion_only.add((parent, node.id))
+            if not self._finished(parent, expansion=bool(expansion)):
+                waiting.add(parent)
+        self._waiting[node.id] = waiting
+        if not waiting:
+            self._arrived.append(node.id)
+
+    def _descendants(self, node_id: str) -> set[str]:
+        found: set[str] = set()
+        pending = [node_id]
+        while pending:
+            for child in self._children[pending.pop()]:
+                if child not in found:
+                    found.add(child)
+                    pending.append(child)
+        return found
+
+    def _release(self, node_id: str, *, expanded: bool = False) -> None:
+        """``node_id`` finished (or, ``expanded``, a map learnt its branches): its
+        children that now have all they wait for arrive."""
+        for child in self._children[node_id]:
+            if ((node_id, child) in self._expansion_only) is not expanded:
+                continue
+            waiting = self._waiting[child]
+            if node_id in waiting:
+                waiting.discard(node_id)
+                if not waiting and self._pending(child) and not self._stopping:
+                    self._arrived.append(child)
+
+    def _settle(self) -> None:
+        """Sort the arrived nodes: expand maps, adopt what a resumed run kept, queue
+        the rest to start."""
+        while self._arrived:
+            node_id = self._arrived.popleft()
+            found = self._maps.get(node_id)
+            if found is None:
+                node = self.graph.nodes[node_id] = concrete(
+                    self.graph.nodes[node_id], self._branches
+                )
+                if not self._adopt(node):
+                    self._ready.append(node_id)
+            elif found.branches is None:
+                self._expand(found)
+            else:
+                self._complete(found)
+
+    def _adopt(self, node: Node) -> bool:
+        record = self._completed.get(node.id)
+        if record is None or not all(parent in self._adopted for parent in node.upstream):
+            return False
+        step = self.steps[node.id]
         step.state = StepState.CACHED if record.cached_from_run_id else StepState.DONE
         step.run_id, step.cached_from = record.run_id, record.cached_from_run_id
         step.attempts, step.cache_reason = record.attempts, record.cache_reason
         step.outputs = dict(record.outputs)
-        for child in self._children[node_id]:
-            self._waiting[child].discard(node_id)
+        self._adopted.add(node.id)
+        self._release(node.id)
+        return True
 
-    def _release_children(self, node_id: str) -> None:
-        for child in self._children[node_id]:
-            waiting = self._waiting[child]
-            waiting.discard(node_id)
-            if not waiting and self.steps[child].state is StepState.PENDING and not self._stopping:
-                self._ready.append(child)
+    def _expand(self, found: _Map) -> None:
+        node = found.node
+        try:
+            branches = expand(node, branches=self._branches, outputs=self._output_names)
+        except ExpansionError as exc:
+            self._fail_expansion(node, str(exc))
+            return
+        found.branches = self._branches[node.id] = [branch.id for branch in branches]
+        for branch in branches:
+            self.graph.nodes[branch.id] = branch
+            self.steps[branch.id] = StepResult(branch.id, branch.step.name)
+            self._children[branch.id] = [node.id]
+            self._emit(StepEvent(branch.id, StepState.PENDING, None))
+        self._waiting[node.id] = set(found.branches)
+        for branch in branches:
+            self._link(branch)
+            if any(
+                self.steps[parent].state in (StepState.FAILED, StepState.SKIPPED, StepState.KILLED)
+                for parent in branch.upstream
+                if parent in self.steps
+            ):
+                self.steps[branch.id].state = StepState.SKIPPED  # it waits for it forever
+                self._emit(StepEvent(branch.id, StepState.SKIPPED, None, detail="an input failed"))
+        self._release(node.id, expanded=True)
+        if not branches:
+            self._complete(found)
+
+    def _output_names(self, node_id: str) -> list[str]:
+        return list(self.steps[node_id].outputs)
+
+    def _complete(self, found: _Map) -> None:
+        found.complete = True
+        assert found.branches is not None
+        if all(branch in self._adopted for branch in found.branches):
+            self._adopted.add(found.node.id)
+        self._release(found.node.id)
+
+    def _fail_expansion(self, node: Node, error: str) -> None:
+        """A map whose lists differ in length: a failed step run says so."""
+        info = self.journal.start_step(
+            run_name=node.id,
+            start_time=now_ms(),
+            tags=self._step_tags(node),
+            params=param_values({n: t for n, t in node.args.items() if n not in node.mapped}),
+            node_id=node.id,
+            step_name=node.step.name,
+            cache_key="",
+            cache_status=CacheStatus.OFF,
+            cache_reason="not run: its branches could not be made",
+            cache_components={},
+        )
+        self.steps[node.id] = StepResult(node.id, node.step.name, run_id=info.run_id)
+        self._fail(_Attempting(node, info, time.monotonic()), error, RunStatus.FAILED)
 
     # -- flushing to disk ------------------------------------------------------------
 
@@ -481,6 +641,13 @@ class Driver:
         if self.on_event is not None:
             for event in events:
                 self.on_event(event)
+
+
+def _mapped_refs(node: Node) -> set[str]:
+    """The nodes whose results ``node`` maps over directly."""
+    return {
+        template.node_id for name in node.mapped if isinstance(template := node.args[name], Ref)
+    }
 
 
 def _local_files(outputs: list[OutputRef]) -> list[Path]:

@@ -58,6 +58,10 @@ class Node:
     #: "file.py:12": where the pipeline body called the step.
     site: str
     map_index: int | None = None
+    #: Arguments mapped over at run time: each holds a list computed by another step
+    #: (or another run-time `.map`), so the node becomes one node per item when the
+    #: driver learns the list's length. Empty for an ordinary node.
+    mapped: tuple[str, ...] = ()
 
     @property
     def upstream(self) -> tuple[str, ...]:
@@ -84,17 +88,6 @@ class Graph:
                 children[parent].append(node.id)
         return children
 
-    def descendants(self, node_id: str) -> set[str]:
-        children = self.downstream()
-        found: set[str] = set()
-        pending = [node_id]
-        while pending:
-            for child in children[pending.pop()]:
-                if child not in found:
-                    found.add(child)
-                    pending.append(child)
-        return found
-
     def to_json(self) -> dict[str, Any]:
         """The graph as stored with the pipeline run: enough to draw it and to check that
         a resumed run re-traced the same graph."""
@@ -108,6 +101,7 @@ class Graph:
                     "upstream": list(node.upstream),
                     "site": node.site,
                     "map_index": node.map_index,
+                    **({"mapped": list(node.mapped)} if node.mapped else {}),
                 }
                 for node in self.nodes.values()
             ],

@@ -87,7 +87,11 @@ class Step(Generic[P, R]):
 
     def map(self, *args: Any, **kwargs: Any) -> Any:
         """Fan out: one node per item of the list arguments; other arguments (and any
-        wrapped in `rw.unmapped`) go to every node. Returns a list of handles."""
+        wrapped in `rw.unmapped`) go to every node. Returns a list of handles.
+
+        Over a list computed at run time (``rw.mapped(a step's output)`` or another
+        such map's result) it returns one handle, and the branches are made when the
+        list is known."""
         from runwright.pipelines.tracing import current_builder
 
         after = kwargs.pop("after", None) if "after" not in self.signature.parameters else None

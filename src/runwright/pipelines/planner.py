@@ -9,11 +9,12 @@ the same node: which function changed, which input, which parameter.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from runwright.entities.pipelines import OutputRef, StepInput, StepRecord
+from runwright.pipelines.expansion import whole_outputs
 from runwright.pipelines.graph import Const, Container, Node, Ref, Template
 from runwright.pipelines.hashing import code_fingerprint, digest, value_hash
 
@@ -34,7 +35,7 @@ def _refs_of(ref: Ref, upstream: Mapping[str, Mapping[str, OutputRef]]) -> list[
     outputs = upstream[ref.node_id]
     if ref.output is not None:
         return [outputs[ref.output]]
-    return [outputs[name] for name in sorted(outputs)]
+    return [outputs[name] for name in sorted(whole_outputs(list(outputs)))]
 
 
 def _template_hash(template: Template, upstream: Mapping[str, Mapping[str, OutputRef]]) -> str:
@@ -46,7 +47,11 @@ def _template_hash(template: Template, upstream: Mapping[str, Mapping[str, Outpu
     return digest(json.dumps([template.kind, parts]))
 
 
-def cache_key(node: Node, upstream: Mapping[str, Mapping[str, OutputRef]]) -> CacheKey:
+def cache_key(
+    node: Node, upstream: Mapping[str, Mapping[str, OutputRef]], *, split: Sequence[str] = ()
+) -> CacheKey:
+    """``split``: the outputs to store item by item too; an earlier run that did not
+    store them cannot serve this one."""
     options = node.step.options
     code: dict[str, str] = (
         {"version": options.version}
@@ -59,13 +64,15 @@ def cache_key(node: Node, upstream: Mapping[str, Mapping[str, OutputRef]]) -> Ca
         (params if isinstance(template, Const) else inputs)[name] = _template_hash(
             template, upstream
         )
-    components = {
+    components: dict[str, Any] = {
         "recipe": KEY_RECIPE,
         "code": code,
         "inputs": inputs,
         "params": params,
         "outputs": list(node.step.outputs.names),
     }
+    if split:
+        components["split"] = sorted(split)
     return CacheKey(digest(json.dumps(components, sort_keys=True)), components)
 
 
@@ -89,6 +96,8 @@ def explain_miss(components: Mapping[str, Any], previous: StepRecord | None) -> 
         reasons.append("parameter changed: " + ", ".join(params))
     if components.get("outputs") != before.get("outputs"):
         reasons.append("declared outputs changed")
+    if components.get("split") != before.get("split"):
+        reasons.append("which outputs a .map() maps over item by item changed")
     if reasons:
         return "; ".join(reasons)
     return f"the outputs of the matching run {previous.run_id} are no longer available"

@@ -71,9 +71,8 @@ class PipelineResult:
             outputs = self.steps[template.node_id].outputs
             if template.output is not None:
                 return load_output(outputs[template.output])
-            return self.output_specs[template.node_id].join(
-                {name: load_output(ref) for name, ref in outputs.items()}
-            )
+            spec = self.output_specs[template.node_id]
+            return spec.join({name: load_output(outputs[name]) for name in spec.names})
         values = [(key, self._resolve(item)) for key, item in template.items]
         if template.kind == "dict":
             return dict(values)

@@ -256,13 +256,6 @@ def resume_pipeline_run(
         chosen.prepare(_step_modules(graph))
         try:
             with _journal(store, run_id) as journal:
-                completed = _completed_steps(store, journal, graph)
-                finished = record.status == RunStatus.FINISHED.value and len(completed) == len(
-                    graph.nodes
-                )
-                if not finished:
-                    client.update_run(run_id, status=RunStatus.RUNNING)
-                    client.set_tag(run_id, DRIVER_TAG, _driver_identity())
                 driver = Driver(
                     graph,
                     pipeline_run_id=run_id,
@@ -273,10 +266,12 @@ def resume_pipeline_run(
                     cache=bool(options.get("cache", True)),
                     fail_fast=bool(options.get("fail_fast", False)),
                     on_event=on_event,
-                    completed=completed,
+                    completed=_completed_steps(store, journal),
                 )
-                if finished:
+                if record.status == RunStatus.FINISHED.value and driver.settled:
                     return driver.result(RunStatus.FINISHED)
+                client.update_run(run_id, status=RunStatus.RUNNING)
+                client.set_tag(run_id, DRIVER_TAG, _driver_identity())
                 return driver.run()
         finally:
             chosen.close()
@@ -297,16 +292,16 @@ def _journal(store: PipelineStore, run_id: str) -> Iterator[StepJournal]:
         journal.close()
 
 
-def _completed_steps(
-    store: PipelineStore, journal: StepJournal, graph: Graph
-) -> dict[str, StepRecord]:
-    """The steps a resumed run keeps: those that finished with their outputs still on
-    disk, and whose upstream steps are kept too (a step computed again may give another
-    value). Steps left running by the dead driver are marked KILLED."""
-    finished: dict[str, StepRecord] = {}
+def _completed_steps(store: PipelineStore, journal: StepJournal) -> dict[str, StepRecord]:
+    """The steps a resumed run may keep: those that finished with their outputs still
+    on disk (the driver keeps one only if it keeps everything upstream of it too: a
+    step computed again may give another value). Steps left running by the dead
+    driver are marked KILLED."""
+    completed: dict[str, StepRecord] = {}
     for step in store.list_steps(pipeline_run_id=journal.pipeline_run_id):
         if step.status == RunStatus.FINISHED.value:
-            finished[step.node_id] = step
+            if all(map(output_available, step.outputs.values())):
+                completed[step.node_id] = step
         elif step.status in (RunStatus.RUNNING.value, RunStatus.SCHEDULED.value):
             journal.finish_step(
                 run_id=step.run_id,
@@ -317,13 +312,4 @@ def _completed_steps(
                 inputs=[],
                 tags=[Tag("runwright.step.error", "its pipeline driver stopped before it ended")],
             )
-    completed: dict[str, StepRecord] = {}
-    for node_id, node in graph.nodes.items():  # in traced order: upstream nodes come first
-        record = finished.get(node_id)
-        if (
-            record is not None
-            and all(map(output_available, record.outputs.values()))
-            and all(parent in completed for parent in node.upstream)
-        ):
-            completed[node_id] = record
     return completed

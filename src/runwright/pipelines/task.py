@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from runwright.entities import Run, RunInfo
 from runwright.entities.pipelines import OutputRef
+from runwright.pipelines.expansion import item_outputs
 from runwright.pipelines.graph import Const, Ref, Template
 from runwright.pipelines.outputs import load_output, store_outputs
 from runwright.pipelines.outputs_spec import OutputSpec
@@ -69,6 +70,8 @@ class TaskSpec:
     #: Flush the outputs to disk before answering; the driver flushes them in batches
     #: instead when the attempt runs on its machine.
     sync_outputs: bool = True
+    #: Outputs a run-time `.map` maps over: stored item by item as well as whole.
+    split: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -129,7 +132,7 @@ def _resolve(template: Template, spec: TaskSpec, loaded: dict[tuple[str, str | N
                 loaded[key] = load_output(upstream.refs[template.output])
             else:
                 loaded[key] = upstream.spec.join(
-                    {name: load_output(ref) for name, ref in upstream.refs.items()}
+                    {name: load_output(upstream.refs[name]) for name in upstream.spec.names}
                 )
         return loaded[key]
     values = [(key, _resolve(item, spec, loaded)) for key, item in template.items]
@@ -211,6 +214,8 @@ def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
                 with _deadline(spec.timeout):
                     value = _call(spec)
                 parts = spec.output_spec.split(value)
+                for name in spec.split:
+                    parts.update(item_outputs(name, parts[name]))
                 result.outputs = store_outputs(
                     parts,
                     artifact_root=spec.run.artifact_uri,

@@ -15,7 +15,7 @@ from runwright.pipelines.outputs_spec import SINGLE_OUTPUT
 if TYPE_CHECKING:
     from runwright.pipelines.node import Step
 
-__all__ = ["GraphBuilder", "Handle", "current_builder", "tracing", "unmapped"]
+__all__ = ["GraphBuilder", "Handle", "current_builder", "mapped", "tracing", "unmapped"]
 
 _builder: contextvars.ContextVar[GraphBuilder | None] = contextvars.ContextVar(
     "runwright_pipeline_builder", default=None
@@ -44,11 +44,24 @@ class unmapped:  # noqa: N801 - reads like a function at the call site, as in Pr
     value: Any
 
 
+@dataclass(frozen=True, slots=True)
+class mapped:  # noqa: N801 - the counterpart of `unmapped`
+    """Map over a list a step computes: ``fit.map(shard=rw.mapped(shards))`` makes one
+    branch per item of ``shards``' value, once the pipeline has computed it. A step's
+    output is otherwise passed whole to every branch."""
+
+    value: Any
+
+
 class Handle:
     """Stands for a step's result while the pipeline is traced. Pass it to other steps;
-    unpack or index it when the step returns several outputs."""
+    unpack or index it when the step returns several outputs.
 
-    __slots__ = ("_builder", "_node_id", "_output", "_site", "_step")
+    The result of a `.map` over a list known only at run time is one handle too: a
+    step given it receives the list of the branches' results, and another `.map`
+    given it maps over them."""
+
+    __slots__ = ("_builder", "_dynamic", "_node_id", "_output", "_site", "_step")
 
     def __init__(
         self,
@@ -57,22 +70,33 @@ class Handle:
         node_id: str,
         output: str | None,
         site: str,
+        *,
+        dynamic: bool = False,
     ) -> None:
         self._builder = builder
         self._step = step
         self._node_id = node_id
         self._output = output
         self._site = site
+        self._dynamic = dynamic
 
     @property
     def node_id(self) -> str:
         return self._node_id
 
     def _part(self, name: str) -> Handle:
-        return Handle(self._builder, self._step, self._node_id, name, self._site)
+        return Handle(
+            self._builder, self._step, self._node_id, name, self._site, dynamic=self._dynamic
+        )
 
     def _names(self) -> tuple[str, ...]:
         spec = self._step.outputs
+        if self._dynamic and (self._output is not None or spec.kind == "single"):
+            raise PipelineDefinitionError(
+                f"{self._site}: the result of {self._step.name}.map() is a list whose length "
+                "is known only when the pipeline runs, so it cannot be indexed or unpacked "
+                "here; pass it to a step (which receives the list) or to another .map()"
+            )
         if self._output is not None or spec.kind == "single":
             raise PipelineDefinitionError(
                 f"{self._site}: step {self._step.name!r} has one output; declare several with "
@@ -163,6 +187,11 @@ class GraphBuilder:
             return Ref(value._node_id, output)
         if isinstance(value, unmapped):
             return self.template(value.value, owner=owner, site=site)
+        if isinstance(value, mapped):
+            raise PipelineDefinitionError(
+                f"{site}: {owner} got rw.mapped(...) outside .map(); call the step with "
+                ".map() to make one branch per item"
+            )
         if isinstance(value, list | tuple | dict) and any(True for _ in _handles_in(value)):
             items = value.items() if isinstance(value, dict) else enumerate(value)
             kind = "dict" if isinstance(value, dict) else type(value).__name__
@@ -250,20 +279,36 @@ class GraphBuilder:
         *,
         after: Any,
         site: str,
-    ) -> list[Handle]:
+    ) -> list[Handle] | Handle:
         arguments = self._bind(step, args, kwargs, site)
-        mapped = {
-            name: list(value)
-            for name, value in arguments.items()
-            if isinstance(value, list | tuple) and not isinstance(value, Handle)
-        }
-        if not mapped:
+        lists: dict[str, list[Any]] = {}
+        computed: list[str] = []  # mapped over lists known only at run time
+        for name, argument in arguments.items():
+            value = argument.value if isinstance(argument, mapped) else argument
+            if isinstance(argument, mapped):
+                arguments[name] = value
+                if isinstance(value, Handle):
+                    self._check_mappable(value, step, name, site)
+                    computed.append(name)
+                elif isinstance(value, list | tuple):
+                    lists[name] = list(value)
+                else:
+                    raise PipelineDefinitionError(
+                        f"{site}: {step.name}.map(): rw.mapped() takes a list or a step's "
+                        f"output, got {type(value).__name__} for {name!r}"
+                    )
+            elif isinstance(value, Handle) and value._dynamic:
+                computed.append(name)
+            elif isinstance(value, list | tuple):
+                lists[name] = list(value)
+        if not lists and not computed:
             raise PipelineDefinitionError(
                 f"{site}: {step.name}.map() needs at least one list argument to map over "
-                "(a list of values, a list parameter, or another .map()'s result); a single "
-                "step output is passed whole to every branch"
+                "(a list of values, a list parameter, another .map()'s result, or "
+                "rw.mapped(a step's output)); a step's output is otherwise passed whole to "
+                "every branch"
             )
-        lengths = {name: len(items) for name, items in mapped.items()}
+        lengths = {name: len(items) for name, items in lists.items()}
         if len(set(lengths.values())) > 1:
             raise PipelineDefinitionError(
                 f"{site}: {step.name}.map() got lists of different lengths {lengths}; wrap an "
@@ -271,19 +316,30 @@ class GraphBuilder:
             )
         base = self._new_id(step)
         after_ids = self._after(after, step, site)
+        owner = f"step {step.name!r}"
+        if computed:
+            node = Node(
+                id=base,
+                step=step,
+                args={
+                    name: self.template(v, owner=owner, site=site) for name, v in arguments.items()
+                },
+                after=after_ids,
+                site=site,
+                mapped=tuple(sorted([*lists, *computed])),
+            )
+            self.graph.nodes[node.id] = node
+            return Handle(self, step, node.id, None, site, dynamic=True)
         handles: list[Handle] = []
         for index in range(next(iter(lengths.values()))):
             values = {
-                name: (mapped[name][index] if name in mapped else value)
+                name: (lists[name][index] if name in lists else value)
                 for name, value in arguments.items()
             }
             node = Node(
                 id=f"{base}[{index}]",
                 step=step,
-                args={
-                    name: self.template(v, owner=f"step {step.name!r}", site=site)
-                    for name, v in values.items()
-                },
+                args={name: self.template(v, owner=owner, site=site) for name, v in values.items()},
                 after=after_ids,
                 site=site,
                 map_index=index,
@@ -291,3 +347,12 @@ class GraphBuilder:
             self.graph.nodes[node.id] = node
             handles.append(Handle(self, step, node.id, None, site))
         return handles
+
+    @staticmethod
+    def _check_mappable(handle: Handle, step: Step[Any, Any], name: str, site: str) -> None:
+        if not handle._dynamic and handle._output is None and handle._step.outputs.kind != "single":
+            raise PipelineDefinitionError(
+                f"{site}: {step.name}.map(): step {handle._step.name!r} has several outputs "
+                f"{list(handle._step.outputs.names)}; map over one of them, e.g. "
+                f"rw.mapped(result.{handle._step.outputs.names[0]}) for {name!r}"
+            )

@@ -8,7 +8,7 @@ read; `runwright pipelines list|show` and the live view of `runwright run` draw 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -190,7 +190,7 @@ def _view(
 ) -> PipelineRunView:
     latest = latest_steps(steps)
     nodes = []
-    for node in record.graph.get("nodes", []):
+    for node in _stored_nodes(record.graph.get("nodes", []), latest):
         step, runs = latest.get(node["id"], (None, 0))
         state = step_state(step, pipeline_status=record.status)
         error = None
@@ -214,6 +214,33 @@ def _view(
         info = client.get_run(record.run_id).info
         stale = info.is_stale(now_ms=now_ms(), threshold_ms=int(client.settings.stale_after * 1000))
     return PipelineRunView(record=record, nodes=tuple(nodes), stale=stale)
+
+
+def _stored_nodes(
+    graph_nodes: Iterable[Mapping[str, Any]], latest: Mapping[str, tuple[StepRecord, int]]
+) -> Iterator[Mapping[str, Any]]:
+    """The stored graph's nodes, each run-time `.map` replaced by the branches it made
+    (itself while it has none, or if it failed before making them)."""
+    for node in graph_nodes:
+        if not node.get("mapped"):
+            yield node
+            continue
+        branches = sorted(
+            (index, node_id)
+            for node_id in latest
+            if (index := _branch_index(node_id, node["id"])) is not None
+        )
+        if not branches or node["id"] in latest:
+            yield node
+        for index, node_id in branches:
+            yield {**node, "id": node_id, "map_index": index}
+
+
+def _branch_index(node_id: str, map_id: str) -> int | None:
+    if node_id.startswith(f"{map_id}[") and node_id.endswith("]"):
+        index = node_id[len(map_id) + 1 : -1]
+        return int(index) if index.isdigit() else None
+    return None
 
 
 def get_pipeline_run_view(client: Client, run_id: str) -> PipelineRunView:

@@ -120,3 +120,77 @@ def gated(journal: str, hold_file: str):
     data = load(journal, 4)
     total = gate(journal, data, hold_file)
     return pick(journal, [total])
+
+
+# -- a .map over lists computed at run time ----------------------------------------------
+
+
+@rw.step
+def make_items(journal: str, n: int) -> list[int]:
+    note(journal, "make_items")
+    return [10 * i for i in range(n)]
+
+
+@rw.step
+def square(journal: str, x: int, fail_on: int = -1, fail_while: str = "") -> int:
+    """Fails for ``x == fail_on`` (while the file ``fail_while`` exists, if one is named)."""
+    note(journal, f"square:{x}")
+    if x == fail_on and (not fail_while or Path(fail_while).exists()):
+        raise ValueError(f"square refuses {x}")
+    return x * x
+
+
+@rw.step
+def halve(journal: str, x: int, everything: list[int] | None = None) -> float:
+    note(journal, f"halve:{x}")
+    return x / 2 + (len(everything) if everything else 0)
+
+
+@rw.step
+def total(journal: str, values: list[float]) -> float:
+    note(journal, "total")
+    return sum(values)
+
+
+@rw.pipeline
+def dynamic(journal: str, n: int = 3, fail_on: int = -1, fail_while: str = ""):
+    items = make_items(journal, n)
+    squares = square.map(
+        journal=journal, x=rw.mapped(items), fail_on=fail_on, fail_while=fail_while
+    )
+    halves = halve.map(journal=journal, x=squares)  # a map over a run-time map
+    return total(journal, halves)  # fan-in: the list of the branches' results
+
+
+@rw.pipeline
+def dynamic_list(journal: str, n: int = 3):
+    return square.map(journal=journal, x=rw.mapped(make_items(journal, n)))
+
+
+@rw.pipeline
+def dynamic_shared(journal: str, n: int = 3):
+    squares = square.map(journal=journal, x=rw.mapped(make_items(journal, n)))
+    return halve.map(journal=journal, x=squares, everything=rw.unmapped(squares))
+
+
+@rw.pipeline
+def dynamic_uneven(journal: str, n: int = 3):
+    return square.map(journal=journal, x=rw.mapped(make_items(journal, n)), fail_on=[1, 2])
+
+
+@rw.pipeline
+def dynamic_not_a_list(journal: str):
+    data = load(journal, 2)
+    return halve.map(journal=journal, x=rw.mapped(pick(journal, data)))
+
+
+@rw.step(outputs=("evens", "odds"))
+def split_parity(journal: str, n: int) -> tuple[list[int], list[int]]:
+    note(journal, "split_parity")
+    return [i for i in range(n) if i % 2 == 0], [i for i in range(n) if i % 2]
+
+
+@rw.pipeline
+def dynamic_parts(journal: str, n: int = 5):
+    evens, odds = split_parity(journal, n)
+    return square.map(journal=journal, x=rw.mapped(odds)), evens

@@ -50,6 +50,17 @@ def fan_out_in(items: list[int], offset: int = 0):
     return summarize(square.map(items), offset)
 
 
+@rw.step
+def count_to(n: int) -> list[int]:
+    return list(range(1, n + 1))
+
+
+@rw.pipeline
+def computed_fan_out(n: int = 3, offset: int = 0):
+    """The same fan-out over a list a step computes: its branches are made on the fly."""
+    return summarize(square.map(rw.mapped(count_to(n))), offset)
+
+
 @rw.step(retries=1)
 def always_fails(journal: str) -> int:
     note(journal, "attempt")

@@ -77,6 +77,20 @@ def test_a_pipeline_on_ray_gives_the_inline_executors_output(
     assert on_ray.output == inline.output == {"total": 24, "squares": [1, 4, 9]}
 
 
+def test_a_map_over_a_list_computed_on_ray_gives_the_inline_executors_output(
+    ray_instance: None, tmp_path: Path
+) -> None:
+    on_ray = defs.computed_fan_out.run(
+        executor="ray", tracking_uri=str(tmp_path / "ray-store"), n=3, offset=10
+    )
+    inline = defs.computed_fan_out.run(
+        executor="inline", tracking_uri=str(tmp_path / "inline-store"), n=3, offset=10
+    )
+    assert on_ray.status == "FINISHED"
+    assert sorted(on_ray.steps) == ["count_to", "square[0]", "square[1]", "square[2]", "summarize"]
+    assert on_ray.output == inline.output == {"total": 24, "squares": [1, 4, 9]}
+
+
 def test_every_step_on_ray_is_a_tracked_run_with_what_it_logged(
     fan_out_run: tuple[PipelineResult, str],
 ) -> None:

@@ -79,6 +79,16 @@ PIPELINES = textwrap.dedent(
         return summary, side(rows)
 
 
+    @rw.step
+    def chunks(n_rows: int) -> list[list[int]]:
+        return [list(range(i, i + 2)) for i in range(0, n_rows, 2)]
+
+
+    @rw.pipeline
+    def sharded(n_rows: int = 6):
+        return best(fit.map(rw.mapped(chunks(n_rows)), 1.0))
+
+
     not_a_pipeline = 42
     """
 )
@@ -188,6 +198,30 @@ def test_piped_run_prints_one_line_per_step_and_the_run_id_and_status(
     run_id = run_id_of(out)
     assert f"Pipeline run {run_id} FINISHED" in out
     assert tracking.get_run(run_id).info.status is RunStatus.FINISHED
+
+
+def test_a_map_over_a_computed_list_shows_one_line_per_branch(
+    cli: Invoke, flows: str, tracking: Client
+) -> None:
+    out = succeeded(cli("run", f"{flows}:sharded", "-x", "inline", "-p", "n_rows=6"))
+
+    nodes = ["chunks", "fit[0]", "fit[1]", "fit[2]", "best"]
+    assert ended_lines(out) == dict.fromkeys(nodes, "done")
+    view = shown(cli, run_id_of(out))
+    assert [step["node_id"] for step in view["steps"]] == nodes
+    assert [step["map_index"] for step in view["steps"]] == [None, 0, 1, 2, None]
+
+
+def test_the_live_board_puts_a_maps_branches_in_place_of_the_map() -> None:
+    from runwright.pipelines import StepEvent, StepState
+
+    board = StepBoard("t", [])
+    for node_id in ["chunks", "fit", "best"]:
+        board.update(StepEvent(node_id, StepState.PENDING, None))
+    for node_id in ["fit[0]", "fit[1]", "fit[2]"]:
+        board.update(StepEvent(node_id, StepState.PENDING, None))
+
+    assert [row.node_id for row in board.rows()] == ["chunks", "fit[0]", "fit[1]", "fit[2]", "best"]
 
 
 def test_a_second_identical_run_reuses_every_step(cli: Invoke, flows: str) -> None:

@@ -230,3 +230,79 @@ def test_resources_parse_memory_sizes() -> None:
     assert rw.Resources(memory="512MB").memory_bytes == 512 * 1000**2
     with pytest.raises(rw.InvalidArgumentError, match="4GiB"):
         rw.Resources(memory="lots")
+
+
+# -- .map over lists computed at run time ----------------------------------------------
+
+
+def test_mapping_over_a_step_output_makes_one_node_expanded_at_run_time() -> None:
+    @rw.pipeline
+    def computed():
+        data = load(3)
+        scores = train.map(data=rw.mapped(data), c=1.0)
+        return pick(scores)
+
+    graph = computed.trace({})
+    assert list(graph.nodes) == ["load", "train", "pick"]
+    node = graph.nodes["train"]
+    assert node.mapped == ("data",)
+    assert node.args["data"] == Ref("load", "output")
+    assert graph.nodes["pick"].args["scores"] == Ref("train", "output")
+    assert graph.to_json()["nodes"][1]["mapped"] == ["data"]
+
+
+def test_a_computed_map_can_be_mapped_over_again_without_rw_mapped() -> None:
+    @rw.pipeline
+    def twice():
+        first = train.map(data=rw.mapped(load(3)), c=1.0)
+        return train.map(data=first, c=2.0)
+
+    graph = twice.trace({})
+    assert graph.nodes["train-2"].mapped == ("data",)
+    assert graph.nodes["train-2"].args["data"] == Ref("train", "output")
+
+
+def test_a_step_output_without_rw_mapped_goes_whole_to_every_branch() -> None:
+    @rw.pipeline
+    def shared():
+        return train.map(data=load(3), c=[1.0, 2.0])
+
+    graph = shared.trace({})
+    assert [n.mapped for n in graph.nodes.values()] == [(), (), ()]
+    assert graph.nodes["train[1]"].args["data"] == Ref("load", "output")
+
+
+def test_a_computed_map_cannot_be_indexed_or_unpacked_while_tracing() -> None:
+    @rw.pipeline
+    def indexed():
+        return train.map(data=rw.mapped(load(3)), c=1.0)[0]
+
+    with pytest.raises(rw.PipelineDefinitionError, match="known only when the pipeline runs"):
+        indexed.trace({})
+
+
+def test_rw_mapped_outside_map_is_refused() -> None:
+    @rw.pipeline
+    def misplaced():
+        return train(rw.mapped(load(3)), 1.0)
+
+    with pytest.raises(rw.PipelineDefinitionError, match=r"rw.mapped\(...\) outside .map\(\)"):
+        misplaced.trace({})
+
+
+def test_rw_mapped_over_a_step_with_several_outputs_must_name_one() -> None:
+    @rw.pipeline
+    def whole():
+        return train.map(data=rw.mapped(split(load(4))), c=1.0)
+
+    with pytest.raises(rw.PipelineDefinitionError, match="map over one of them"):
+        whole.trace({})
+
+
+def test_rw_mapped_takes_lists_and_step_outputs_only() -> None:
+    @rw.pipeline
+    def scalar():
+        return train.map(data=[1], c=rw.mapped(2.0))
+
+    with pytest.raises(rw.PipelineDefinitionError, match="takes a list or a step's output"):
+        scalar.trace({})
