@@ -104,13 +104,26 @@ class _Tee(io.TextIOBase):
 
 @contextmanager
 def _deadline(seconds: float | None) -> Iterator[None]:
-    """SIGALRM-based timeout: works for pure-Python code in the main thread."""
-    if seconds is None or threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    """Raise `StepTimeoutError` in this thread once ``seconds`` have passed.
 
+    In the main thread an alarm signal does it, which also interrupts a sleep or a
+    blocking read. Other threads get no signals, so there a timer thread raises the
+    error in this one, which Python checks between instructions: a step blocked in one
+    long C call (a sleep, a big NumPy operation) stops when that call returns."""
+    if seconds is None:
+        yield
+    elif threading.current_thread() is threading.main_thread():
+        with _alarm(seconds):
+            yield
+    else:
+        with _async_raise_after(seconds):
+            yield
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
     def expire(signum: int, frame: Any) -> None:
-        raise StepTimeoutError(f"the step ran longer than its timeout of {seconds:g} s")
+        raise StepTimeoutError
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -119,6 +132,32 @@ def _deadline(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _async_raise_after(seconds: float) -> Iterator[None]:
+    import ctypes
+
+    target = threading.get_ident()
+    guard = threading.Lock()
+    running = [True]
+
+    def expire() -> None:
+        with guard:
+            if running[0]:  # past its deadline and not yet out of it
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(target), ctypes.py_object(StepTimeoutError)
+                )
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with guard:
+            running[0] = False
+        timer.cancel()
 
 
 def _resolve(template: Template, spec: TaskSpec, loaded: dict[tuple[str, str | None], Any]) -> Any:
@@ -226,7 +265,8 @@ def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
             finally:
                 client.flush()
     except StepTimeoutError as exc:
-        result.error, result.timed_out = str(exc), True
+        result.timed_out = True
+        result.error = f"the step ran longer than its timeout of {spec.timeout:g} s"
         result.traceback = _user_traceback(exc)
     except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"

@@ -105,6 +105,21 @@ def sleeping(journal: str, seconds: float = 30.0):
     return sleepy(journal, seconds)
 
 
+@rw.step(timeout=1.0)
+def spinning(journal: str, seconds: float) -> str:
+    """Busy in Python code, which a timeout can stop in any thread."""
+    note(journal, "spinning")
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    return "spun"
+
+
+@rw.pipeline
+def spinning_pipeline(journal: str, seconds: float = 30.0):
+    return spinning(journal, seconds)
+
+
 @rw.step
 def gate(journal: str, data: list[int], hold_file: str) -> int:
     """Blocks while ``hold_file`` exists, after saying so: how tests kill a driver mid-run."""

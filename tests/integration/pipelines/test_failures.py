@@ -92,6 +92,32 @@ def test_a_step_past_its_timeout_is_stopped(journal: str, executor: str) -> None
     assert step.error is not None and "timeout of 1 s" in step.error
 
 
+def test_an_inline_timeout_works_when_the_pipeline_runs_in_another_thread(journal: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(
+            defs.spinning_pipeline.run, journal=journal, seconds=30, executor="inline"
+        ).result()
+    assert time.monotonic() - started < 20
+    step = result.steps["spinning"]
+    assert step.state is StepState.FAILED
+    assert step.error == "the step ran longer than its timeout of 1 s"
+
+
+def test_a_step_done_before_its_timeout_in_another_thread_is_left_alone(journal: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run_then_linger() -> str:
+        result = defs.spinning_pipeline.run(journal=journal, seconds=0.0, executor="inline")
+        time.sleep(1.5)  # past the step's 1 s deadline: nothing may be raised here now
+        return str(result.output)
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(run_then_linger).result() == "spun"
+
+
 def test_a_worker_process_that_dies_fails_its_step(journal: str) -> None:
     @rw.step
     def dies() -> None:
