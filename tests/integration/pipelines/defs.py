@@ -209,3 +209,15 @@ def split_parity(journal: str, n: int) -> tuple[list[int], list[int]]:
 def dynamic_parts(journal: str, n: int = 5):
     evens, odds = split_parity(journal, n)
     return square.map(journal=journal, x=rw.mapped(odds)), evens
+
+
+@rw.step
+def chunked(journal: str, n: int) -> list[list[int]]:
+    note(journal, "chunked")
+    return [[i, i + 1] for i in range(0, n, 2)]
+
+
+@rw.pipeline
+def gated_map(journal: str, hold_file: str):
+    totals = gate.map(journal=journal, data=rw.mapped(chunked(journal, 4)), hold_file=hold_file)
+    return pick(journal, totals)

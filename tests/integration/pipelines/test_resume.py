@@ -68,22 +68,24 @@ DRIVER = textwrap.dedent(
     import sys
     sys.path.insert(0, {root!r})
     from tests.integration.pipelines import defs
-    defs.gated.run(journal={journal!r}, hold_file={hold!r}, executor={executor!r},
+    defs.{pipeline}.run(journal={journal!r}, hold_file={hold!r}, executor={executor!r},
                    tracking_uri={store!r})
     """
 )
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("executor", ["inline", "local"])
-def test_resume_after_the_driver_is_killed(journal: str, tmp_path: Path, executor: str) -> None:
+def kill_driver_in_gate(tmp_path: Path, journal: str, pipeline: str, executor: str) -> str:
+    """Run ``pipeline`` in a subprocess, SIGKILL it (and its workers) while its gate step
+    runs, then open the gate; returns the tracking store."""
     store = str(tmp_path / "store")
     hold = str(tmp_path / "hold")
     Path(hold).touch()
     root = str(Path(__file__).resolve().parents[3])
     script = tmp_path / "driver.py"
     script.write_text(
-        DRIVER.format(root=root, journal=journal, hold=hold, executor=executor, store=store)
+        DRIVER.format(
+            root=root, pipeline=pipeline, journal=journal, hold=hold, executor=executor, store=store
+        )
     )
     process = subprocess.Popen([sys.executable, str(script)], start_new_session=True)
     try:
@@ -100,6 +102,13 @@ def test_resume_after_the_driver_is_killed(journal: str, tmp_path: Path, executo
         os.killpg(process.pid, signal.SIGKILL)  # the driver and any worker it started
         process.wait()
     os.remove(hold)
+    return store
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["inline", "local"])
+def test_resume_after_the_driver_is_killed(journal: str, tmp_path: Path, executor: str) -> None:
+    store = kill_driver_in_gate(tmp_path, journal, "gated", executor)
 
     client = Client(store)
     store_ = pipeline_store(client)
@@ -112,6 +121,27 @@ def test_resume_after_the_driver_is_killed(journal: str, tmp_path: Path, executo
     gate_runs = [s for s in store_.list_steps(pipeline_run_id=record.run_id) if s.node_id == "gate"]
     assert [s.status for s in gate_runs] == ["KILLED", "FINISHED"]
     assert client.get_run(record.run_id).info.status.value == "FINISHED"
+    client.close()
+
+
+@pytest.mark.slow
+def test_resume_after_the_driver_is_killed_inside_a_computed_map(
+    journal: str, tmp_path: Path
+) -> None:
+    store = kill_driver_in_gate(tmp_path, journal, "gated_map", "inline")
+    client = Client(store)
+    [record] = pipeline_store(client).list_pipeline_runs()
+    resumed = rw.pipelines.resume(record.run_id, tracking_uri=store)
+    assert resumed.status == "FINISHED"
+    assert resumed.output == {"best": 5.0, "count": 2.0}
+    # The list was kept; the killed branch and the one after it ran, then the fan-in.
+    assert defs.executions(journal) == ["chunked", "gate", "gate", "gate", "pick"]
+    steps = pipeline_store(client).list_steps(pipeline_run_id=record.run_id)
+    assert [(s.node_id, s.status) for s in steps if s.node_id.startswith("gate")] == [
+        ("gate[0]", "KILLED"),
+        ("gate[0]", "FINISHED"),
+        ("gate[1]", "FINISHED"),
+    ]
     client.close()
 
 
