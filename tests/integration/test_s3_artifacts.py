@@ -77,3 +77,22 @@ def test_the_tracking_server_stores_uploads_in_the_bucket(
     finally:
         server.stop()
     assert s3_bucket.keys() == [f"root/{path}"]
+
+
+def test_pipeline_outputs_and_a_computed_map_live_in_the_bucket(
+    s3_bucket: S3Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.pipelines import defs
+
+    monkeypatch.setenv("RUNWRIGHT_ARTIFACTS_URI", s3_bucket.uri)
+    journal = str(tmp_path / "journal.txt")
+    store = str(tmp_path / "store")
+    result = defs.dynamic.run(journal=journal, n=3, executor="inline", tracking_uri=store)
+    assert result.status == "FINISHED"
+    assert result.output == 0.0 + 50.0 + 200.0
+    item = result.steps["make_items"].outputs["output[2]"]
+    assert item.uri.startswith("s3://")
+    assert any(key.endswith("/artifacts/outputs/output[2].json") for key in s3_bucket.keys())
+    cached = defs.dynamic.run(journal=journal, n=3, executor="inline", tracking_uri=store)
+    assert {s.state.value for s in cached.steps.values()} == {"cached"}
+    assert cached.output == result.output
