@@ -92,7 +92,8 @@ def test_pipeline_outputs_and_a_computed_map_live_in_the_bucket(
     assert result.output == 0.0 + 50.0 + 200.0
     item = result.steps["make_items"].outputs["output[2]"]
     assert item.uri.startswith("s3://")
-    assert any(key.endswith("/artifacts/outputs/output[2].json") for key in s3_bucket.keys())
+    stored = s3_bucket.keys()  # the bucket's object keys (a list, not a dict)
+    assert any(key.endswith("/artifacts/outputs/output[2].json") for key in stored)
     cached = defs.dynamic.run(journal=journal, n=3, executor="inline", tracking_uri=store)
     assert {s.state.value for s in cached.steps.values()} == {"cached"}
     assert cached.output == result.output

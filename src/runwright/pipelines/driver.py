@@ -38,7 +38,7 @@ from runwright.entities.pipelines import (
 )
 from runwright.pipelines.executors.base import Executor
 from runwright.pipelines.expansion import ExpansionError, concrete, expand, fan_in, split_requests
-from runwright.pipelines.graph import Graph, Node, Ref
+from runwright.pipelines.graph import Graph, Node, Ref, iter_refs
 from runwright.pipelines.outputs import local_path_of, output_available
 from runwright.pipelines.planner import cache_key, explain_miss, param_values, step_inputs
 from runwright.pipelines.resources import Resources
@@ -347,13 +347,7 @@ class Driver:
             fn=node.step.fn,
             output_spec=node.step.outputs,
             arguments=node.args,
-            upstream={
-                parent: UpstreamOutputs(
-                    self.graph.nodes[parent].step.outputs, self.steps[parent].outputs
-                )
-                for parent in node.upstream
-                if parent in self.steps and self.steps[parent].outputs
-            },
+            upstream=self._read_outputs(node),
             timeout=node.step.options.timeout,
             sync_outputs=not self.executor.on_this_machine,
             split=tuple(sorted(self._split.get(node.id, ()))),
@@ -367,6 +361,25 @@ class Driver:
         step.state, step.attempts = StepState.RUNNING, attempting.attempt
         self._emit(StepEvent(node.id, StepState.RUNNING, attempting.run.run_id, attempting.attempt))
         self._outgoing.append((spec, node.step.options.resources))
+
+    def _read_outputs(self, node: Node) -> dict[str, UpstreamOutputs]:
+        """The refs ``node`` reads, by producer: only those, since they travel with every
+        attempt (a producer of a mapped list holds a ref per item)."""
+        names: dict[str, set[str]] = {}
+        for template in node.args.values():
+            for ref in iter_refs(template):
+                wanted = names.setdefault(ref.node_id, set())
+                if ref.output is None:
+                    wanted.update(self.graph.nodes[ref.node_id].step.outputs.names)
+                else:
+                    wanted.add(ref.output)
+        found = {}
+        for parent, wanted in names.items():
+            outputs = self.steps[parent].outputs
+            found[parent] = UpstreamOutputs(
+                self.graph.nodes[parent].step.outputs, {name: outputs[name] for name in wanted}
+            )
+        return found
 
     def _hand_over(self) -> None:
         outgoing, self._outgoing = self._outgoing, []

@@ -166,3 +166,24 @@ def test_lists_of_different_lengths_at_run_time_fail_the_map(journal: str) -> No
     assert failed.state is StepState.FAILED
     assert "different lengths" in (failed.error or "")
     assert Client().get_run(failed.run_id or "").info.status.value == "FAILED"
+
+
+def test_a_branch_is_sent_only_the_ref_of_its_own_item(journal: str) -> None:
+    from runwright.pipelines.executors.inline import InlineExecutor
+    from runwright.pipelines.resources import Resources
+    from runwright.pipelines.task import TaskSpec
+
+    sent: dict[str, TaskSpec] = {}
+
+    class Recording(InlineExecutor):
+        def submit(self, spec: TaskSpec, resources: Resources) -> None:
+            sent[spec.node_id] = spec
+            super().submit(spec, resources)
+
+    assert defs.dynamic.run(journal=journal, n=5, executor=Recording()).status == "FINISHED"
+    assert {p: list(u.refs) for p, u in sent["square[3]"].upstream.items()} == {
+        "make_items": ["output[3]"]
+    }
+    assert sent["make_items"].split == ("output",)
+    assert sent["square[3]"].split == ()
+    assert list(sent["total"].upstream) == [f"halve[{i}]" for i in range(5)]
