@@ -19,7 +19,7 @@ EXPECTED = {
     "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_input", "log_metric",
     "log_metrics", "log_param", "log_params", "log_text", "search_experiments",
     "search_runs", "set_experiment", "set_tag", "set_tags", "set_tracking_uri", "start_run",
-    "step", "pipeline", "pipelines", "unmapped", "models", "register_model",
+    "step", "pipeline", "pipelines", "mapped", "unmapped", "models", "register_model",
 }  # fmt: skip
 
 
