@@ -78,16 +78,6 @@ class _Attempting:
     tracebacks: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _Map:
-    """A `.map` over a list known only at run time."""
-
-    node: Node
-    #: The ids of its branches, once expanded.
-    branches: list[str] | None = None
-    complete: bool = False
-
-
 class Driver:
     def __init__(
         self,
@@ -117,8 +107,11 @@ class Driver:
             for node_id, node in graph.nodes.items()
             if not node.mapped
         }
-        self._maps = {node_id: _Map(node) for node_id, node in graph.nodes.items() if node.mapped}
+        #: The `.map`s over lists known only at run time; their branches once expanded;
+        #: those whose branches have all finished.
+        self._maps = {node_id: node for node_id, node in graph.nodes.items() if node.mapped}
         self._branches: dict[str, list[str]] = {}
+        self._complete_maps: set[str] = set()
         self._split = split_requests(graph)
         self._children: dict[str, list[str]] = {node_id: [] for node_id in graph.nodes}
         self._waiting: dict[str, set[str]] = {}
@@ -165,9 +158,7 @@ class Driver:
                     break
                 results = executor.wait(self._wait_timeout())
             self._skip_pending("its inputs never arrived")
-            failed = any(not s.state.finished for s in self.steps.values()) or any(
-                not m.complete for m in self._maps.values()
-            )
+            failed = not self.settled
             status = RunStatus.FAILED if failed else RunStatus.FINISHED
         except BaseException:
             self._kill_running()
@@ -230,8 +221,8 @@ class Driver:
     @property
     def settled(self) -> bool:
         """Whether every step is finished already (all adopted by a resumed run)."""
-        return all(s.state.finished for s in self.steps.values()) and all(
-            m.complete for m in self._maps.values()
+        return len(self._complete_maps) == len(self._maps) and all(
+            s.state.finished for s in self.steps.values()
         )
 
     def _dispatch_ready(self) -> None:
@@ -499,15 +490,13 @@ class Driver:
     # -- the graph as it unfolds -------------------------------------------------------
 
     def _finished(self, node_id: str, *, expansion: bool = False) -> bool:
-        found = self._maps.get(node_id)
-        if found is not None:
-            return found.branches is not None if expansion else found.complete
+        if node_id in self._maps:
+            return node_id in (self._branches if expansion else self._complete_maps)
         return self.steps[node_id].state.finished
 
     def _pending(self, node_id: str) -> bool:
-        found = self._maps.get(node_id)
-        if found is not None:
-            return not found.complete
+        if node_id in self._maps:
+            return node_id not in self._complete_maps
         return self.steps[node_id].state is StepState.PENDING
 
     def _link(self, node: Node) -> None:
@@ -551,17 +540,16 @@ class Driver:
         the rest to start."""
         while self._arrived:
             node_id = self._arrived.popleft()
-            found = self._maps.get(node_id)
-            if found is None:
+            if node_id not in self._maps:
                 node = self.graph.nodes[node_id] = concrete(
                     self.graph.nodes[node_id], self._branches
                 )
                 if not self._adopt(node):
                     self._ready.append(node_id)
-            elif found.branches is None:
-                self._expand(found)
+            elif node_id not in self._branches:
+                self._expand(self._maps[node_id])
             else:
-                self._complete(found)
+                self._complete(node_id)
 
     def _adopt(self, node: Node) -> bool:
         record = self._completed.get(node.id)
@@ -576,20 +564,19 @@ class Driver:
         self._release(node.id)
         return True
 
-    def _expand(self, found: _Map) -> None:
-        node = found.node
+    def _expand(self, node: Node) -> None:
         try:
             branches = expand(node, branches=self._branches, outputs=self._output_names)
         except ExpansionError as exc:
             self._fail_expansion(node, str(exc))
             return
-        found.branches = self._branches[node.id] = [branch.id for branch in branches]
+        self._branches[node.id] = [branch.id for branch in branches]
         for branch in branches:
             self.graph.nodes[branch.id] = branch
             self.steps[branch.id] = StepResult(branch.id, branch.step.name)
             self._children[branch.id] = [node.id]
             self._emit(StepEvent(branch.id, StepState.PENDING, None))
-        self._waiting[node.id] = set(found.branches)
+        self._waiting[node.id] = set(self._branches[node.id])
         for branch in branches:
             self._link(branch)
             if any(
@@ -601,17 +588,16 @@ class Driver:
                 self._emit(StepEvent(branch.id, StepState.SKIPPED, None, detail="an input failed"))
         self._release(node.id, expanded=True)
         if not branches:
-            self._complete(found)
+            self._complete(node.id)
 
     def _output_names(self, node_id: str) -> list[str]:
         return list(self.steps[node_id].outputs)
 
-    def _complete(self, found: _Map) -> None:
-        found.complete = True
-        assert found.branches is not None
-        if all(branch in self._adopted for branch in found.branches):
-            self._adopted.add(found.node.id)
-        self._release(found.node.id)
+    def _complete(self, map_id: str) -> None:
+        self._complete_maps.add(map_id)
+        if all(branch in self._adopted for branch in self._branches[map_id]):
+            self._adopted.add(map_id)
+        self._release(map_id)
 
     def _fail_expansion(self, node: Node, error: str) -> None:
         """A map whose lists differ in length: a failed step run says so."""
