@@ -81,13 +81,6 @@ class Graph:
     #: What the pipeline body returned, as a template over node outputs.
     output: Template = field(default_factory=lambda: Const(None))
 
-    def downstream(self) -> dict[str, list[str]]:
-        children: dict[str, list[str]] = {node_id: [] for node_id in self.nodes}
-        for node in self.nodes.values():
-            for parent in node.upstream:
-                children[parent].append(node.id)
-        return children
-
     def to_json(self) -> dict[str, Any]:
         """The graph as stored with the pipeline run: enough to draw it and to check that
         a resumed run re-traced the same graph."""
