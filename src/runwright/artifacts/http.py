@@ -27,12 +27,13 @@ import builtins
 import io
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from runwright.artifacts.paths import normalize_artifact_path
 from runwright.artifacts.repository import PARTIAL_PREFIX, LocalPath
@@ -48,7 +49,13 @@ from runwright.errors import (
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["PROXY_ROUTE", "PROXY_SCHEME", "HttpArtifactRepository"]
+__all__ = [
+    "PROXY_ROUTE",
+    "PROXY_SCHEME",
+    "HttpArtifactRepository",
+    "is_proxy_url",
+    "shared_client",
+]
 
 PROXY_SCHEME = "mlflow-artifacts:"
 """The scheme of artifact roots that a tracking server's artifact proxy serves."""
@@ -104,7 +111,8 @@ class HttpArtifactRepository:
                 raise InvalidArgumentError(
                     f"{artifact_uri!r} is not an artifact proxy URL (no {anchor!r} in it)"
                 )
-            return cls(base, rest.lstrip("/"), http=http)
+            # The path as `root_uri` writes it, percent-encoded.
+            return cls(base, unquote(rest.lstrip("/")), http=http)
         if f"{parts.scheme}:" != PROXY_SCHEME:
             raise InvalidArgumentError(
                 f"{artifact_uri!r} is neither a {PROXY_SCHEME} URI nor an http(s) URL"
@@ -246,10 +254,7 @@ class HttpArtifactRepository:
     def _http(self) -> httpx.Client:
         if self._given_http is not None:
             return self._given_http
-        import httpx
-
-        timeout = httpx.Timeout(_TIMEOUT_SECONDS, connect=_CONNECT_TIMEOUT_SECONDS)
-        return httpx.Client(timeout=timeout)
+        return _new_client()
 
     def _relative(self, artifact_path: str | None) -> str:
         relative = normalize_artifact_path(artifact_path)
@@ -335,6 +340,37 @@ class HttpArtifactRepository:
 
 
 _OCTET_STREAM = {"Content-Type": "application/octet-stream"}
+
+
+def _new_client() -> httpx.Client:
+    import httpx
+
+    timeout = httpx.Timeout(_TIMEOUT_SECONDS, connect=_CONNECT_TIMEOUT_SECONDS)
+    return httpx.Client(timeout=timeout)
+
+
+_shared: dict[int, httpx.Client] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_client() -> httpx.Client:
+    """This process's client for repositories opened from a URL alone, kept open for
+    the process's life: making a client costs tens of milliseconds (its TLS context),
+    more than the few requests such a repository makes, and a shared one keeps its
+    connections. A forked process makes its own rather than use its parent's sockets."""
+    pid = os.getpid()
+    with _shared_lock:
+        found = _shared.get(pid)
+        if found is None:
+            _shared.clear()
+            found = _shared[pid] = _new_client()
+        return found
+
+
+def is_proxy_url(uri: str) -> bool:
+    """Whether ``uri`` is an http(s) URL below a tracking server's artifact proxy, as
+    :attr:`HttpArtifactRepository.root_uri` gives them."""
+    return urlsplit(uri).scheme in ("http", "https") and f"{PROXY_ROUTE}/artifacts" in uri
 
 
 class _ResponseReader(io.RawIOBase):

@@ -41,7 +41,7 @@ from runwright.artifacts.paths import (
 from runwright.entities.artifacts import FileInfo
 from runwright.errors import InvalidArgumentError, NotFoundError, RunwrightError
 
-__all__ = ["PARTIAL_PREFIX", "ArtifactRepository", "LocalPath", "artifact_repository_for"]
+__all__ = ["PARTIAL_PREFIX", "ArtifactRepository", "LocalPath"]
 
 PARTIAL_PREFIX = ".runwright-partial-"
 """Names of local files still being written; a killed writer may leave one behind."""
@@ -360,11 +360,6 @@ class ArtifactRepository:
         if fs.isdir(target):
             return InvalidArgumentError(f"artifact {relative or '.'!r} is a folder, not a file")
         return NotFoundError(f"no artifact file {relative!r} under {self.root_uri}")
-
-
-def artifact_repository_for(uri: str) -> ArtifactRepository:
-    """The repository for an artifact root URI; fsspec picks the filesystem by scheme."""
-    return ArtifactRepository(uri)
 
 
 def _copier(source: str) -> Callable[[IO[bytes]], None]:

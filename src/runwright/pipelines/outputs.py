@@ -2,35 +2,58 @@
 
 Outputs go under the producing run's ``outputs/`` folder, so they show up with the
 run's other artifacts. On a local artifact root the file is serialised in place and
-renamed into view (no copy, no half-written file); elsewhere it is written to a temp
-folder and uploaded.
+renamed into view (no copy, no half-written file); elsewhere (an object store, a
+tracking server's artifact proxy) it is written to a temp folder and uploaded.
+
+A ref's URI names the file without any context: a local path, a ``scheme://`` URI,
+or, for a tracking server's ``mlflow-artifacts:`` roots, the URL of the file on the
+server's proxy, so a worker process, a later run or another machine can read it.
+Readers that hold a tracking store pass its `artifact_repository` as ``open_root``:
+it adds the store's credentials and connection pool.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from runwright.artifacts import ArtifactRepository, join_uri
+from runwright.artifacts import ArtifactStore, artifact_repository_for, join_uri
 from runwright.artifacts.durability import fsync_file
+from runwright.artifacts.http import PROXY_SCHEME
 from runwright.artifacts.repository import PARTIAL_PREFIX
 from runwright.entities.pipelines import OutputRef
+from runwright.errors import NotFoundError
 from runwright.pipelines.serializers import load_value, save_value
 
-__all__ = ["OUTPUTS_FOLDER", "load_output", "local_path_of", "output_available", "store_outputs"]
+__all__ = [
+    "OUTPUTS_FOLDER",
+    "RootOpener",
+    "load_output",
+    "local_path_of",
+    "output_available",
+    "store_outputs",
+]
 
 OUTPUTS_FOLDER = "outputs"
 _CHUNK = 1 << 20
 
+#: An artifact root URI to the repository serving it (a tracking store's
+#: `artifact_repository`, or `artifact_repository_for` when there is no store).
+RootOpener = Callable[[str], ArtifactStore]
+
 
 def local_path_of(uri: str) -> Path | None:
-    """The filesystem path behind a plain path or ``file://`` URI; None for remote ones."""
+    """The filesystem path behind a plain path or ``file://`` URI; None for remote ones
+    (``mlflow-artifacts:/...`` included, though it has no ``//``)."""
+    if uri.startswith(PROXY_SCHEME):
+        return None
     if "://" not in uri:
         return Path(uri)
     parts = urlsplit(uri)
@@ -48,7 +71,12 @@ def _file_digest(path: Path) -> tuple[str, int]:
 
 
 def store_outputs(
-    values: Mapping[str, Any], *, artifact_root: str, producer_run_id: str, sync: bool = True
+    values: Mapping[str, Any],
+    *,
+    artifact_root: str,
+    producer_run_id: str,
+    sync: bool = True,
+    open_root: RootOpener = artifact_repository_for,
 ) -> list[OutputRef]:
     """Serialise each named value into ``<artifact_root>/outputs/``; returns their refs.
 
@@ -79,41 +107,54 @@ def store_outputs(
                 raise
             refs.append(OutputRef(name, str(final), stored, content_hash, size, producer_run_id))
         return refs
-    repository = ArtifactRepository(artifact_root)
+    repository = open_root(artifact_root)
     with tempfile.TemporaryDirectory(prefix="runwright-outputs-") as temp_dir:
         for name, value in values.items():
             saved, stored = save_value(value, Path(temp_dir), name)
             content_hash, size = _file_digest(saved)
             repository.log_file(saved, OUTPUTS_FOLDER)
-            uri = join_uri(artifact_root, OUTPUTS_FOLDER, saved.name)
+            # The repository's own root: a proxy root as its URL, readable anywhere.
+            uri = join_uri(repository.root_uri, OUTPUTS_FOLDER, saved.name)
             refs.append(OutputRef(name, uri, stored, content_hash, size, producer_run_id))
     return refs
 
 
-def output_available(ref: OutputRef) -> bool:
-    """Whether a local output is still there whole (a remote one is assumed to be).
+def output_available(ref: OutputRef, *, open_root: RootOpener = artifact_repository_for) -> bool:
+    """Whether an output is still there: a local one whole (its size), a remote one at all.
 
     Checked before a cached output is reused: artifacts can be deleted by hand, and a
-    machine that lost power may keep a step's record but not its file.
+    machine that lost power may keep a step's record but not its file. A remote file
+    is opened and closed unread (object stores and the artifact proxy store files
+    whole, so being there is enough); a store that cannot be reached raises.
     """
     local = local_path_of(ref.uri)
-    if local is None:
-        return True
+    if local is not None:
+        try:
+            return local.stat().st_size == ref.size
+        except OSError:
+            return False
+    folder, name = _split(ref.uri)
     try:
-        return local.stat().st_size == ref.size
-    except OSError:
+        with open_root(folder).open(name):
+            return True
+    except NotFoundError:
         return False
 
 
-def load_output(ref: OutputRef) -> Any:
+def load_output(ref: OutputRef, *, open_root: RootOpener = artifact_repository_for) -> Any:
     """The value behind a ref; remote files are fetched to a temp folder first."""
     local = local_path_of(ref.uri)
     if local is not None:
         return load_value(local, ref.serializer)
-    import fsspec
-
+    folder, name = _split(ref.uri)
     with tempfile.TemporaryDirectory(prefix="runwright-inputs-") as temp_dir:
-        target = Path(temp_dir) / ref.uri.rsplit("/", 1)[-1]
-        filesystem, path = fsspec.core.url_to_fs(ref.uri)
-        filesystem.get_file(path, str(target))
+        target = Path(temp_dir) / name
+        with open_root(folder).open(name) as source, open(target, "wb") as sink:
+            shutil.copyfileobj(source, sink, _CHUNK)
         return load_value(target, ref.serializer)
+
+
+def _split(uri: str) -> tuple[str, str]:
+    """A remote output's folder (an artifact root of its own) and file name."""
+    folder, _, name = uri.rpartition("/")
+    return folder, name

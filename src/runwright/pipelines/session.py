@@ -38,9 +38,9 @@ def pipeline_store(client: Client) -> PipelineStore:
     store = client.store
     if not isinstance(store, PipelineStore):
         raise InvalidArgumentError(
-            f"pipelines need a database tracking URI (a folder, sqlite:/// or postgresql://); "
-            f"{client.tracking_uri!r} is served by {type(store).__name__}, which does not keep "
-            "pipeline runs"
+            "pipelines need a tracking store that keeps pipeline runs (a folder, sqlite:///, "
+            f"postgresql:// or a Runwright server's http://); {client.tracking_uri!r} is "
+            f"served by {type(store).__name__}, which does not"
         )
     return store
 

@@ -22,10 +22,11 @@ from runwright.entities import Run, RunInfo
 from runwright.entities.pipelines import OutputRef
 from runwright.pipelines.expansion import item_outputs
 from runwright.pipelines.graph import Const, Ref, Template
-from runwright.pipelines.outputs import load_output, store_outputs
+from runwright.pipelines.outputs import RootOpener, load_output, store_outputs
 from runwright.pipelines.outputs_spec import OutputSpec
 
 if TYPE_CHECKING:
+    from runwright.artifacts import ArtifactStore
     from runwright.tracking.client import Client
 
 __all__ = [
@@ -160,7 +161,12 @@ def _async_raise_after(seconds: float) -> Iterator[None]:
         timer.cancel()
 
 
-def _resolve(template: Template, spec: TaskSpec, loaded: dict[tuple[str, str | None], Any]) -> Any:
+def _resolve(
+    template: Template,
+    spec: TaskSpec,
+    loaded: dict[tuple[str, str | None], Any],
+    open_root: RootOpener,
+) -> Any:
     if isinstance(template, Const):
         return template.value
     if isinstance(template, Ref):
@@ -168,13 +174,16 @@ def _resolve(template: Template, spec: TaskSpec, loaded: dict[tuple[str, str | N
         if key not in loaded:
             upstream = spec.upstream[template.node_id]
             if template.output is not None:
-                loaded[key] = load_output(upstream.refs[template.output])
+                loaded[key] = load_output(upstream.refs[template.output], open_root=open_root)
             else:
                 loaded[key] = upstream.spec.join(
-                    {name: load_output(upstream.refs[name]) for name in upstream.spec.names}
+                    {
+                        name: load_output(upstream.refs[name], open_root=open_root)
+                        for name in upstream.spec.names
+                    }
                 )
         return loaded[key]
-    values = [(key, _resolve(item, spec, loaded)) for key, item in template.items]
+    values = [(key, _resolve(item, spec, loaded, open_root)) for key, item in template.items]
     if template.kind == "dict":
         return dict(values)
     items = [value for _key, value in values]
@@ -184,9 +193,9 @@ def _resolve(template: Template, spec: TaskSpec, loaded: dict[tuple[str, str | N
 _positional_only: dict[Callable[..., Any], tuple[str, ...]] = {}
 
 
-def _call(spec: TaskSpec) -> Any:
+def _call(spec: TaskSpec, open_root: RootOpener) -> Any:
     loaded: dict[tuple[str, str | None], Any] = {}
-    arguments = {name: _resolve(t, spec, loaded) for name, t in spec.arguments.items()}
+    arguments = {name: _resolve(t, spec, loaded, open_root) for name, t in spec.arguments.items()}
     fn = spec.fn
     positional = _positional_only.get(fn)
     if positional is None:
@@ -205,13 +214,9 @@ def _call(spec: TaskSpec) -> Any:
     return fn(*leading, **arguments)
 
 
-def _save_logs(artifact_root: str, captured: Mapping[str, str]) -> None:
-    from runwright.artifacts import ArtifactRepository
-
-    texts = {name: text for name, text in captured.items() if text}
-    if texts:
-        repository = ArtifactRepository(artifact_root)
-        for name, text in texts.items():
+def _save_logs(repository: ArtifactStore, captured: Mapping[str, str]) -> None:
+    for name, text in captured.items():
+        if text:
             repository.write_text(LOG_FILES[name], text)
 
 
@@ -235,11 +240,23 @@ def _client_for(uri: str) -> Client:
     return client
 
 
+def _roots_of(client: Client) -> RootOpener:
+    """Artifact roots as the client's store serves them (a tracking server's through
+    its proxy, with its credentials); the store is opened on first use, where a
+    failure to open it is the attempt's error, not the worker's."""
+
+    def open_root(root: str) -> ArtifactStore:
+        return client.store.artifact_repository(root)
+
+    return open_root
+
+
 def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
     """Run one attempt; never raises for a failure of the step itself."""
     from runwright.tracking.fluent import attached_run
 
     client = client or _client_for(spec.tracking_uri)
+    open_root = _roots_of(client)
     stdout = _Tee(sys.stdout if spec.echo else None)
     stderr = _Tee(sys.stderr if spec.echo else None)
     result = TaskResult(spec.node_id, spec.run.run_id, spec.attempt, ok=False)
@@ -251,7 +268,7 @@ def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
         ):
             try:
                 with _deadline(spec.timeout):
-                    value = _call(spec)
+                    value = _call(spec, open_root)
                 parts = spec.output_spec.split(value)
                 for name in spec.split:
                     parts.update(item_outputs(name, parts[name]))
@@ -260,6 +277,7 @@ def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
                     artifact_root=spec.run.artifact_uri,
                     producer_run_id=spec.run.run_id,
                     sync=spec.sync_outputs,
+                    open_root=open_root,
                 )
                 result.ok = True
             finally:
@@ -273,7 +291,7 @@ def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
         result.traceback = _user_traceback(exc)
     try:
         _save_logs(
-            spec.run.artifact_uri,
+            open_root(spec.run.artifact_uri),
             {"stdout": stdout.buffer_.getvalue(), "stderr": stderr.buffer_.getvalue()},
         )
     except Exception as exc:  # the step's result matters more than its logs

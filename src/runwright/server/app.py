@@ -1,5 +1,6 @@
 """The FastAPI application: MLflow's REST API under /api/2.0/mlflow (and the UI's
-/ajax-api alias), plus /health and /version. Stateless apart from the store, so
+/ajax-api alias), Runwright's own under /api/2.0/runwright (pipelines among them),
+plus /health and /version. Stateless apart from the store, so
 several worker processes can serve one database."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from runwright.server.routes import (
     artifact_proxy,
     experiments,
     logged_models,
+    pipelines,
     registry,
     runs,
     runwright_api,
@@ -70,6 +72,7 @@ def create_app(config: ServerConfig | None = None, *, settings: Settings | None 
     app.include_router(artifact_proxy.router)
     app.include_router(runwright_api.router, prefix="/api/2.0/runwright")
     app.include_router(registry.extension_router, prefix="/api/2.0/runwright")
+    app.include_router(pipelines.router, prefix="/api/2.0/runwright")
 
     app.add_middleware(_JsonBodyGuard)
 

@@ -1,4 +1,5 @@
-"""What a route needs from the running app: the one Client every request shares."""
+"""What a route needs from the running app: the one Client every request shares, and
+its store as the pipeline store."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from runwright.errors import StoreUnavailableError
+from runwright.store.pipelines import PipelineStore
 from runwright.tracking.client import Client
 
-__all__ = ["ClientDep"]
+__all__ = ["ClientDep", "PipelineStoreDep"]
 
 
 def _client(request: Request) -> Client:
@@ -17,3 +20,15 @@ def _client(request: Request) -> Client:
 
 
 ClientDep = Annotated[Client, Depends(_client)]
+
+
+def _pipeline_store(client: ClientDep) -> PipelineStore:
+    store = client.store
+    if not isinstance(store, PipelineStore):
+        raise StoreUnavailableError(
+            f"this server's store ({type(store).__name__}) does not keep pipeline runs"
+        )
+    return store
+
+
+PipelineStoreDep = Annotated[PipelineStore, Depends(_pipeline_store)]

@@ -29,13 +29,13 @@ class TrackingStore(ExperimentStore, RunStore):
 
     def artifact_repository(self, root_uri: str) -> ArtifactStore:
         """The artifact store behind a run's or an experiment's artifact root."""
-        from runwright.artifacts import ArtifactRepository, join_uri
+        from runwright.artifacts import ArtifactRepository, artifact_repository_for, join_uri
 
         for prefix, target in self.artifact_mounts.items():
             if root_uri.startswith(prefix):
                 rest = root_uri[len(prefix) :].strip("/")
                 return ArtifactRepository(join_uri(target, rest) if rest else target)
-        return ArtifactRepository(root_uri)
+        return artifact_repository_for(root_uri)
 
     @abstractmethod
     def close(self) -> None:

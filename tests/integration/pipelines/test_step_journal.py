@@ -1,4 +1,5 @@
-"""The step journal: how a pipeline's driver records its steps, on every SQL backend."""
+"""The step journal: how a pipeline's driver records its steps, on every backend (SQLite,
+PostgreSQL, and a tracking server over HTTP); how the SQL journal uses its connection."""
 
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ def sql_client(sql_tracking_uri: str, tmp_path: Path) -> Iterator[Client]:
 
 
 @pytest.fixture
-def store(sql_client: Client) -> PipelineStore:
-    return pipeline_store(sql_client)
+def store(client: Client) -> PipelineStore:
+    return pipeline_store(client)
 
 
 def _pipeline_run(
@@ -136,10 +137,10 @@ def _cached_copy(journal: StepJournal, source: StepRecord, *, time: int = 5_000)
 
 
 def test_a_started_step_is_a_running_run_nested_in_the_pipeline_run(
-    sql_client: Client, step_journal: StepJournal, pipeline_run_id: str
+    client: Client, step_journal: StepJournal, pipeline_run_id: str
 ) -> None:
     info = _start(step_journal)
-    run = sql_client.get_run(info.run_id)
+    run = client.get_run(info.run_id)
     assert run.info.status is RunStatus.RUNNING
     assert run.data.tags[PARENT_RUN_TAG] == pipeline_run_id
     assert run.data.params == {"x": "1"}
@@ -147,7 +148,7 @@ def test_a_started_step_is_a_running_run_nested_in_the_pipeline_run(
 
 
 def test_a_finished_step_has_its_outputs_inputs_and_tags(
-    sql_client: Client, store: PipelineStore, step_journal: StepJournal, pipeline_run_id: str
+    client: Client, store: PipelineStore, step_journal: StepJournal, pipeline_run_id: str
 ) -> None:
     upstream = _finished_step(step_journal, node_id="up")
     run_id = _start(step_journal, node_id="down", cache_key="key-2").run_id
@@ -172,7 +173,7 @@ def test_a_finished_step_has_its_outputs_inputs_and_tags(
     assert step.cache_components == COMPONENTS
     listed = {s.run_id: s for s in store.list_steps(pipeline_run_id=pipeline_run_id)}
     assert listed[run_id] == step
-    run = sql_client.get_run(run_id)
+    run = client.get_run(run_id)
     assert (run.info.status, run.info.end_time) == (RunStatus.FINISHED, 3_000)
     assert run.data.tags["runwright.step.attempts"] == "2"
 
@@ -187,7 +188,7 @@ def test_list_steps_returns_every_step_oldest_first(
 
 
 def test_finish_step_overwrites_a_tag_it_sets_again(
-    sql_client: Client, step_journal: StepJournal
+    client: Client, step_journal: StepJournal
 ) -> None:
     run_id = _start(step_journal).run_id
     _finish(step_journal, run_id, status=RunStatus.FAILED, outputs=[])
@@ -200,7 +201,7 @@ def test_finish_step_overwrites_a_tag_it_sets_again(
         inputs=[],
         tags=[Tag("runwright.step.attempts", "3")],
     )
-    run = sql_client.get_run(run_id)
+    run = client.get_run(run_id)
     assert (run.info.status, run.data.tags["runwright.step.attempts"]) == (RunStatus.KILLED, "3")
 
 
@@ -220,12 +221,12 @@ def test_finishing_an_unknown_run_raises_and_writes_nothing(
 
 
 def test_finishing_a_run_that_is_not_a_step_raises_and_leaves_the_run_as_it_was(
-    sql_client: Client, step_journal: StepJournal
+    client: Client, step_journal: StepJournal
 ) -> None:
-    plain = sql_client.create_run("0", run_name="plain")
+    plain = client.create_run("0", run_name="plain")
     with pytest.raises(NotFoundError, match="not a pipeline step"):
         _finish(step_journal, plain.run_id)
-    run = sql_client.get_run(plain.run_id)
+    run = client.get_run(plain.run_id)
     assert (run.info.status, run.info.end_time) == (RunStatus.RUNNING, None)
     assert "runwright.step.attempts" not in run.data.tags
 
@@ -243,7 +244,7 @@ def test_the_journal_writes_again_after_a_refused_finish(
 
 
 def test_a_cached_step_is_a_finished_run_pointing_at_its_source_with_its_outputs(
-    sql_client: Client, store: PipelineStore, step_journal: StepJournal
+    client: Client, store: PipelineStore, step_journal: StepJournal
 ) -> None:
     source = store.get_step(run_id=_finished_step(step_journal))
     run_id = _cached_copy(step_journal, source, time=5_000)
@@ -254,7 +255,7 @@ def test_a_cached_step_is_a_finished_run_pointing_at_its_source_with_its_outputs
     assert (cached.status, cached.start_time, cached.end_time) == ("FINISHED", 5_000, 5_000)
     assert cached.outputs == source.outputs
     assert cached.outputs["output"].producer_run_id == source.run_id
-    run = sql_client.get_run(run_id)
+    run = client.get_run(run_id)
     assert (run.info.status, run.info.end_time) == (RunStatus.FINISHED, 5_000)
 
 
@@ -287,11 +288,11 @@ def test_find_cached_step_ignores_cached_steps(
 
 
 def test_find_cached_step_ignores_deleted_runs(
-    sql_client: Client, store: PipelineStore, step_journal: StepJournal
+    client: Client, store: PipelineStore, step_journal: StepJournal
 ) -> None:
     source = store.get_step(run_id=_finished_step(step_journal))
     _cached_copy(step_journal, source)
-    sql_client.delete_run(source.run_id)
+    client.delete_run(source.run_id)
     assert step_journal.find_cached_step(cache_key="key-1") is None
 
 
@@ -359,68 +360,66 @@ def test_opening_a_journal_for_an_unknown_pipeline_run_raises_not_found(
 
 
 def test_opening_a_journal_for_a_run_that_is_not_a_pipeline_raises_not_found(
-    sql_client: Client, store: PipelineStore
+    client: Client, store: PipelineStore
 ) -> None:
-    plain = sql_client.create_run("0")
+    plain = client.create_run("0")
     with pytest.raises(NotFoundError, match="no pipeline run"):
         store.open_step_journal(pipeline_run_id=plain.run_id)
 
 
 def test_opening_a_journal_in_a_deleted_experiment_is_refused(
-    sql_client: Client, store: PipelineStore
+    client: Client, store: PipelineStore
 ) -> None:
-    experiment_id = sql_client.create_experiment("doomed")
+    experiment_id = client.create_experiment("doomed")
     run_id = _pipeline_run(store, experiment_id=experiment_id)
-    sql_client.delete_experiment(experiment_id)
+    client.delete_experiment(experiment_id)
     with pytest.raises(InvalidArgumentError, match="deleted"):
         store.open_step_journal(pipeline_run_id=run_id)
 
 
-def test_a_journal_that_fails_to_open_gives_its_connection_back(
-    sql_client: Client, store: PipelineStore
-) -> None:
+def test_a_journal_that_fails_to_open_gives_its_connection_back(sql_client: Client) -> None:
     pool = sql_client.store.database.engine.pool  # type: ignore[attr-defined]
     for _ in range(20):  # more than the pool holds, were each one kept
         with pytest.raises(NotFoundError):
-            store.open_step_journal(pipeline_run_id="0" * 32)
+            pipeline_store(sql_client).open_step_journal(pipeline_run_id="0" * 32)
     assert pool.checkedout() == 0
 
 
 def test_checkpoint_updates_the_pipeline_runs_heartbeat(
-    sql_client: Client, step_journal: StepJournal, pipeline_run_id: str
+    client: Client, step_journal: StepJournal, pipeline_run_id: str
 ) -> None:
-    assert sql_client.get_run(pipeline_run_id).info.heartbeat_time == 1_000
+    assert client.get_run(pipeline_run_id).info.heartbeat_time == 1_000
     step_journal.checkpoint(heartbeat_time=987_654_321)
-    assert sql_client.get_run(pipeline_run_id).info.heartbeat_time == 987_654_321
+    assert client.get_run(pipeline_run_id).info.heartbeat_time == 987_654_321
 
 
 def test_checkpoint_leaves_the_steps_heartbeats_alone(
-    sql_client: Client, step_journal: StepJournal
+    client: Client, step_journal: StepJournal
 ) -> None:
     info = _start(step_journal, time=2_000)
     step_journal.checkpoint(heartbeat_time=987_654_321)
-    assert sql_client.get_run(info.run_id).info.heartbeat_time == 2_000
+    assert client.get_run(info.run_id).info.heartbeat_time == 2_000
 
 
 def test_end_pipeline_ends_the_pipeline_run(
-    sql_client: Client, store: PipelineStore, step_journal: StepJournal, pipeline_run_id: str
+    client: Client, store: PipelineStore, step_journal: StepJournal, pipeline_run_id: str
 ) -> None:
     step_journal.end_pipeline(status=RunStatus.FAILED, end_time=7_000)
-    info = sql_client.get_run(pipeline_run_id).info
+    info = client.get_run(pipeline_run_id).info
     assert (info.status, info.end_time, info.heartbeat_time) == (RunStatus.FAILED, 7_000, 7_000)
     record = store.get_pipeline_run(run_id=pipeline_run_id)
     assert (record.status, record.end_time) == ("FAILED", 7_000)
 
 
-def test_end_pipeline_leaves_the_steps_alone(sql_client: Client, step_journal: StepJournal) -> None:
+def test_end_pipeline_leaves_the_steps_alone(client: Client, step_journal: StepJournal) -> None:
     info = _start(step_journal)
     step_journal.end_pipeline(status=RunStatus.FINISHED, end_time=7_000)
-    assert sql_client.get_run(info.run_id).info.status is RunStatus.RUNNING
+    assert client.get_run(info.run_id).info.status is RunStatus.RUNNING
 
 
-def test_a_closed_journal_gives_its_connection_back(
-    sql_client: Client, store: PipelineStore, pipeline_run_id: str
-) -> None:
+def test_a_closed_journal_gives_its_connection_back(sql_client: Client) -> None:
+    store = pipeline_store(sql_client)
+    pipeline_run_id = _pipeline_run(store)
     pool = sql_client.store.database.engine.pool  # type: ignore[attr-defined]
     opened = store.open_step_journal(pipeline_run_id=pipeline_run_id)
     assert pool.checkedout() == 1

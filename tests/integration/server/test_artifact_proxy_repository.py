@@ -244,6 +244,12 @@ def test_a_given_http_client_is_used_and_left_open(live_server: LiveServer) -> N
             "http://h:5000",
             "1/abc/artifacts",
         ),
+        (
+            "http://h:5000/api/2.0/mlflow-artifacts/artifacts/1/a%20b/artifacts",
+            None,
+            "http://h:5000",
+            "1/a b/artifacts",
+        ),
     ],
 )
 def test_artifact_uris_map_to_server_and_root(

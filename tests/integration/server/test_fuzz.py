@@ -4,8 +4,8 @@ SQLite and on PostgreSQL: no request it generates, fitting the schema or not, ge
 
 Every operation gets a bounded number of examples in each generation mode; the
 /ajax-api twins of /api operations run the same handlers, so they get a few. Half of
-the requests that name a run or an experiment name one that exists, so the fuzzing
-reaches past "not found" into the store.
+the requests that name a run, an experiment or a pipeline run name one that exists,
+so the fuzzing reaches past "not found" into the store.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.python import asgi
 
 import runwright as rw
+from runwright.pipelines.session import pipeline_store
 from runwright.server import ServerConfig, create_app
 from runwright.settings import Settings
 
@@ -38,6 +39,7 @@ ERROR_PREFIXES = ("/api/", "/ajax-api/")
 class KnownIds:
     experiment_id: str
     run_id: str
+    pipeline_run_id: str
 
 
 @dataclass
@@ -70,7 +72,21 @@ def known_ids(backend_uri: str, tmp_path: Path) -> KnownIds:
             params=[rw.Param("lr", "0.1")],
             tags=[rw.Tag("team", "a")],
         )
-        return KnownIds(experiment_id, run.info.run_id)
+        pipeline_run_id = pipeline_store(client).create_pipeline_run(
+            experiment_id=experiment_id,
+            run_name="fuzzed",
+            user_id="fuzzer",
+            start_time=1,
+            tags=[],
+            params={},
+            pipeline_name="fuzzed",
+            source={},
+            parameters_blob=b"",
+            parameters={},
+            graph={"nodes": []},
+            options={},
+        )
+        return KnownIds(experiment_id, run.info.run_id, pipeline_run_id)
     finally:
         client.close()
 
@@ -151,6 +167,8 @@ def _use_known_ids(case: Case, ids: KnownIds) -> None:
             container["experiment_id"] = ids.experiment_id
         if "experiment_ids" in container:
             container["experiment_ids"] = [ids.experiment_id]
+        if "pipeline_run_id" in container:
+            container["pipeline_run_id"] = ids.pipeline_run_id
 
 
 def _problem(case: Case, status: int, content: bytes) -> str | None:

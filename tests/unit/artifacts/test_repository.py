@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runwright.artifacts import ArtifactRepository, artifact_repository_for
+from runwright.artifacts import ArtifactRepository, HttpArtifactRepository, artifact_repository_for
 from runwright.artifacts.repository import PARTIAL_PREFIX
 from runwright.entities import FileInfo
 from runwright.errors import InvalidArgumentError, NotFoundError
@@ -361,6 +361,17 @@ def test_delete_of_a_file_with_glob_characters_spares_its_siblings(
 def test_artifact_repository_for_opens_the_uri(memory_root: str) -> None:
     artifact_repository_for(memory_root).write_bytes("a.txt", b"a")
     assert ArtifactRepository(memory_root).read_bytes("a.txt") == b"a"
+
+
+def test_artifact_repository_for_sends_an_artifact_proxy_url_to_the_proxy() -> None:
+    url = "http://h:5000/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/outputs"
+    repository = artifact_repository_for(url)
+    assert isinstance(repository, HttpArtifactRepository)
+    assert (repository.base_url, repository.root_path) == (
+        "http://h:5000",
+        "1/abc/artifacts/outputs",
+    )
+    assert repository.root_uri == url
 
 
 def test_an_empty_root_uri_is_refused() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from runwright.artifacts.http import PROXY_SCHEME, HttpArtifactRepository
+from runwright.artifacts.http import PROXY_ROUTE, PROXY_SCHEME, HttpArtifactRepository
 from runwright.settings import Settings
 from runwright.store.base import TrackingStore
 from runwright.store.rest.experiments import RestExperiments
 from runwright.store.rest.logged_models import RestLoggedModels
+from runwright.store.rest.pipelines import RestPipelines
 from runwright.store.rest.registry import RestRegistry
 from runwright.store.rest.runs import RestRuns
 from runwright.store.rest.transport import RestTransport
@@ -20,13 +21,15 @@ if TYPE_CHECKING:
 __all__ = ["RestTrackingStore", "open_rest_store"]
 
 
-class RestTrackingStore(RestExperiments, RestRuns, RestLoggedModels, RestRegistry, TrackingStore):
+class RestTrackingStore(
+    RestExperiments, RestRuns, RestLoggedModels, RestRegistry, RestPipelines, TrackingStore
+):
     """Every store operation as a request to a Runwright (or MLflow) tracking server.
 
     It uses MLflow's REST endpoints wherever MLflow has one, so the mlflow client and
     this store see the same server; heartbeats, metrics logged on a logged model without
-    a run, listing deleted runs and models, purging and the model registry's audit
-    history use `/api/2.0/runwright/...`,
+    a run, listing deleted runs and models, purging, the model registry's audit
+    history and pipelines use `/api/2.0/runwright/...`,
     which an MLflow server does not have. One connection pool per store: call
     :meth:`close` when done.
     """
@@ -44,8 +47,11 @@ class RestTrackingStore(RestExperiments, RestRuns, RestLoggedModels, RestRegistr
         return self._http.url
 
     def artifact_repository(self, root_uri: str) -> ArtifactStore:
-        """`mlflow-artifacts:` roots go through the server's artifact proxy; anything else
-        (a shared folder, s3://...) is reached directly, with this process's credentials."""
+        """`mlflow-artifacts:` roots, and URLs below this server's proxy (as step outputs
+        record them), go through the server's artifact proxy; anything else (a shared
+        folder, s3://...) is reached directly, with this process's credentials."""
+        if root_uri.startswith(f"{self.server_url}{PROXY_ROUTE}/"):
+            return HttpArtifactRepository.from_artifact_uri(root_uri, http=self._http.client)
         if not root_uri.startswith(PROXY_SCHEME):
             return super().artifact_repository(root_uri)
         parts = urlsplit(root_uri)
