@@ -214,9 +214,13 @@ def _call(spec: TaskSpec, open_root: RootOpener) -> Any:
     return fn(*leading, **arguments)
 
 
-def _save_logs(repository: ArtifactStore, captured: Mapping[str, str]) -> None:
-    for name, text in captured.items():
-        if text:
+def _save_logs(open_root: RootOpener, artifact_root: str, captured: Mapping[str, str]) -> None:
+    """Only what a step printed: most print nothing, and then their worker need not
+    open the tracking store to learn where the logs would go."""
+    texts = {name: text for name, text in captured.items() if text}
+    if texts:
+        repository = open_root(artifact_root)
+        for name, text in texts.items():
             repository.write_text(LOG_FILES[name], text)
 
 
@@ -291,7 +295,8 @@ def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
         result.traceback = _user_traceback(exc)
     try:
         _save_logs(
-            open_root(spec.run.artifact_uri),
+            open_root,
+            spec.run.artifact_uri,
             {"stdout": stdout.buffer_.getvalue(), "stderr": stderr.buffer_.getvalue()},
         )
     except Exception as exc:  # the step's result matters more than its logs
