@@ -16,7 +16,7 @@ from runwright.entities import Run
 from runwright.pipelines.executors.local import LocalExecutor
 from runwright.pipelines.outputs import load_output
 from runwright.pipelines.resources import Resources
-from runwright.pipelines.task import TaskResult
+from runwright.pipelines.task import TaskResult, TaskSpec
 from runwright.tracking.client import Client
 from tests.integration.pipelines.test_local_executor import (
     _results,
@@ -39,12 +39,16 @@ def _by_node(results: list[TaskResult]) -> dict[str, TaskResult]:
     return {result.node_id: result for result in results}
 
 
+def _one_behind_another(executor: LocalExecutor, leader: TaskSpec, follower: TaskSpec) -> None:
+    executor.submit(leader, Resources())
+    executor.queue_behind(follower, Resources(), leader=leader.node_id)
+
+
 def test_an_attempt_queued_behind_another_runs_next_on_its_worker(
     tmp_path: Path, executor: LocalExecutor
 ) -> None:
     first, second = _spec(tmp_path, worker_pid), _spec(tmp_path, worker_pid)
-    executor.submit(first, Resources())
-    executor.queue_behind(second, Resources(), leader=first.node_id)
+    _one_behind_another(executor, first, second)
     results = _by_node(_results(executor, 2))
     assert results[first.node_id].ok and results[second.node_id].ok
     pids = {load_output(results[s.node_id].outputs[0]) for s in (first, second)}
@@ -57,8 +61,7 @@ def test_a_queued_attempt_outlives_its_leader_timing_out(
     tmp_path: Path, executor: LocalExecutor
 ) -> None:
     slow, queued = _spec(tmp_path, sleeps_long, timeout=0.5), _spec(tmp_path, worker_pid)
-    executor.submit(slow, Resources())
-    executor.queue_behind(queued, Resources(), leader=slow.node_id)
+    _one_behind_another(executor, slow, queued)
     results = _by_node(_results(executor, 2))
     assert results[slow.node_id].timed_out
     assert results[queued.node_id].ok, results[queued.node_id].error
@@ -81,8 +84,7 @@ def test_cancel_running_cancels_the_queued_attempt_too(
     tmp_path: Path, executor: LocalExecutor
 ) -> None:
     running, queued = _spec(tmp_path, sleeps_long), _spec(tmp_path, worker_pid)
-    executor.submit(running, Resources())
-    executor.queue_behind(queued, Resources(), leader=running.node_id)
+    _one_behind_another(executor, running, queued)
     cancelled = executor.cancel_running()
     assert sorted(r.node_id for r in cancelled) == sorted([running.node_id, queued.node_id])
     assert {r.error for r in cancelled} == {"cancelled"}
