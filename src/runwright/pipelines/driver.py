@@ -44,7 +44,8 @@ from runwright.entities.pipelines import (
     OutputRef,
     StepRecord,
 )
-from runwright.pipelines.executors.base import Executor, QueuingExecutor
+from runwright.pipelines.admission import Admission
+from runwright.pipelines.executors.base import Executor
 from runwright.pipelines.expansion import ExpansionError, concrete, expand, fan_in, split_requests
 from runwright.pipelines.graph import Graph, Node, Ref, iter_refs
 from runwright.pipelines.outputs import local_path_of, output_available
@@ -61,8 +62,6 @@ __all__ = ["Driver", "StepEvent"]
 
 _ERROR_TAG_LIMIT = 5000
 _POLL_SECONDS = 0.5
-#: A step queues behind another only if that one's step last ran in less than this.
-_QUEUE_BEHIND_SECONDS = 0.05
 #: How much finished work a power cut may cost at most: it is re-run by `resume`.
 _CHECKPOINT_SECONDS = 1.0
 
@@ -137,7 +136,7 @@ class Driver:
         self._ready: deque[str] = deque()
         self._retries: list[tuple[float, str]] = []
         self._attempting: dict[str, _Attempting] = {}
-        self._in_use = Resources(cpus=0.0, gpus=0.0)
+        self._admission = Admission(executor)
         self._stopping = False
         self._unflushed: list[Path] = []
         self._watching = False
@@ -147,9 +146,6 @@ class Driver:
         #: the step runs (it may log to it), so they go to the executor after the batch;
         #: each with the node it is queued behind, if any.
         self._outgoing: list[tuple[TaskSpec, Resources, str | None]] = []
-        self._queuing = executor if isinstance(executor, QueuingExecutor) else None
-        #: How long each step (by name) took when it last ran here.
-        self._last_took: dict[str, float] = {}
         self._completed = dict(completed or {})
         self._adopted: set[str] = set()
         for node in graph.nodes.values():
@@ -179,7 +175,8 @@ class Driver:
                 if not self._attempting and not self._retries and not self._ready:
                     break
                 results = executor.wait(self._wait_timeout())
-                began = self._queuing.take_started() if self._queuing is not None else []
+                queuing = self._admission.queuing
+                began = queuing.take_started() if queuing is not None else []
             self._skip_pending("its inputs never arrived")
             failed = not self.settled
             status = RunStatus.FAILED if failed else RunStatus.FINISHED
@@ -220,48 +217,17 @@ class Driver:
             return max(0.0, min(_POLL_SECONDS, self._retries[0][0] - time.monotonic()))
         return _POLL_SECONDS
 
-    def _fits(self, need: Resources) -> bool:
-        if not self.executor.limits_concurrency or not self._attempting:
-            return True  # a step bigger than the machine still runs, alone
-        capacity = self.executor.capacity()
-        return (
-            self._in_use.cpus + need.cpus <= capacity.cpus
-            and self._in_use.gpus + need.gpus <= capacity.gpus
-            and (
-                not capacity.memory_bytes
-                or self._in_use.memory_bytes + need.memory_bytes <= capacity.memory_bytes
-            )
-        )
-
     def _leader_for(self, need: Resources) -> _Attempting | None:
-        """A running attempt that ``need`` may queue behind: of a step that ran short
-        last time, needing at least as much (taking over its place then keeps within
-        what the machine has)."""
-        if self._queuing is None:
-            return None
+        """A running attempt that a step needing ``need`` may queue behind."""
         for attempting in self._attempting.values():
-            have = attempting.node.step.options.resources
-            took = self._last_took.get(attempting.node.step.name)
             if (
                 attempting.handed_over
                 and attempting.behind is None
                 and not attempting.followed
-                and took is not None
-                and took < _QUEUE_BEHIND_SECONDS
-                and need.cpus <= have.cpus
-                and need.gpus <= have.gpus
-                and need.memory_bytes <= have.memory_bytes
+                and self._admission.may_follow(need, attempting.node.step)
             ):
                 return attempting
         return None
-
-    def _use(self, need: Resources, sign: int) -> None:
-        used = self._in_use
-        self._in_use = Resources(
-            cpus=max(0.0, used.cpus + sign * need.cpus),
-            gpus=max(0.0, used.gpus + sign * need.gpus),
-            memory=max(0, used.memory_bytes + sign * need.memory_bytes),
-        )
 
     @property
     def settled(self) -> bool:
@@ -275,7 +241,7 @@ class Driver:
         while self._ready and not self._stopping:
             node = self.graph.nodes[self._ready[0]]
             need = node.step.options.resources
-            fits = self._fits(need)
+            fits = self._admission.fits(need, anything_running=bool(self._attempting))
             leader = None if fits else self._leader_for(need)
             if not fits and leader is None:
                 return
@@ -375,7 +341,7 @@ class Driver:
         attempting = _Attempting(node, info, time.monotonic())
         self._attempting[node.id] = attempting
         if behind is None:
-            self._use(node.step.options.resources, +1)
+            self._admission.use(node.step.options.resources, +1)
         else:
             attempting.behind, behind.followed = behind.node.id, True
         self._submit(attempting)
@@ -387,7 +353,7 @@ class Driver:
         if attempting is None or attempting.attempt != attempt or attempting.behind is None:
             return
         attempting.behind, attempting.started = None, time.monotonic()
-        self._use(attempting.node.step.options.resources, +1)
+        self._admission.use(attempting.node.step.options.resources, +1)
         self.journal.begin_step(run_id=attempting.run.run_id, start_time=now_ms())
         self._running(attempting)
 
@@ -449,8 +415,9 @@ class Driver:
     def _hand_over(self) -> None:
         outgoing, self._outgoing = self._outgoing, []
         for spec, resources, behind in outgoing:
-            if behind is not None and self._queuing is not None:
-                self._queuing.queue_behind(spec, resources, leader=behind)
+            queuing = self._admission.queuing
+            if behind is not None and queuing is not None:
+                queuing.queue_behind(spec, resources, leader=behind)
             else:
                 self.executor.submit(spec, resources)
 
@@ -476,10 +443,10 @@ class Driver:
             if self.executor.on_this_machine:
                 self._unflushed.extend(_local_files(result.outputs))
             del self._attempting[node.id]
-            self._use(node.step.options.resources, -1)
+            self._admission.use(node.step.options.resources, -1)
             step.state, step.outputs = StepState.DONE, {o.name: o for o in result.outputs}
             step.duration = time.monotonic() - attempting.started
-            self._last_took[node.step.name] = result.seconds
+            self._admission.ran(node.step, result.seconds)
             self._emit(
                 StepEvent(node.id, StepState.DONE, result.run_id, attempting.attempt, step.duration)
             )
@@ -530,7 +497,7 @@ class Driver:
             ],
         )
         if self._attempting.pop(node.id, None) is not None and attempting.behind is None:
-            self._use(node.step.options.resources, -1)
+            self._admission.use(node.step.options.resources, -1)
         step.state = StepState.FAILED if status is RunStatus.FAILED else StepState.KILLED
         step.error, step.duration = error, time.monotonic() - attempting.started
         self._emit(
