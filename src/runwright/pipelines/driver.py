@@ -9,6 +9,13 @@ the outputs written on this machine are flushed together at a checkpoint every s
 and before the run's outcome is reported, so a thousand short steps pay for a few
 flushes, not a thousand. Listeners hear of each change once it is committed.
 
+On an executor that can queue (the local one), a step that does not fit in what is
+free may wait on the worker of a running step that needs at least as much, to start
+the moment that one ends: its run is SCHEDULED until the executor says it began. Only
+behind a step whose last run here was short: that saves the worker a wait for the
+driver, which is most of a short step's cost, while a step queued behind a long one
+could wait long after another worker came free.
+
 A `.map` over a list computed at run time is a node of its own until the list is
 known; then the driver expands it into one node per item (see `expansion`), and the
 map counts as finished when all of them have. A resumed run adopts the steps that
@@ -17,6 +24,7 @@ finished before, each one only if everything upstream of it was adopted too.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import time
 from collections import deque
@@ -36,6 +44,7 @@ from runwright.entities.pipelines import (
     OutputRef,
     StepRecord,
 )
+from runwright.pipelines.admission import Admission
 from runwright.pipelines.executors.base import Executor
 from runwright.pipelines.expansion import ExpansionError, concrete, expand, fan_in, split_requests
 from runwright.pipelines.graph import Graph, Node, Ref, iter_refs
@@ -76,6 +85,11 @@ class _Attempting:
     started: float
     attempt: int = 1
     tracebacks: list[str] = field(default_factory=list)
+    #: The node whose attempt this one is queued behind (None once it runs).
+    behind: str | None = None
+    #: Whether this attempt is with the executor, and one is queued behind it.
+    handed_over: bool = False
+    followed: bool = False
 
 
 class Driver:
@@ -122,15 +136,16 @@ class Driver:
         self._ready: deque[str] = deque()
         self._retries: list[tuple[float, str]] = []
         self._attempting: dict[str, _Attempting] = {}
-        self._in_use = Resources(cpus=0.0, gpus=0.0)
+        self._admission = Admission(executor)
         self._stopping = False
         self._unflushed: list[Path] = []
         self._watching = False
         self._last_checkpoint = time.monotonic()
         self._events: list[StepEvent] = []
         #: Attempts whose records are not committed yet: a step's run must exist before
-        #: the step runs (it may log to it), so they go to the executor after the batch.
-        self._outgoing: list[tuple[TaskSpec, Resources]] = []
+        #: the step runs (it may log to it), so they go to the executor after the batch;
+        #: each with the node it is queued behind, if any.
+        self._outgoing: list[tuple[TaskSpec, Resources, str | None]] = []
         self._completed = dict(completed or {})
         self._adopted: set[str] = set()
         for node in graph.nodes.values():
@@ -145,8 +160,11 @@ class Driver:
         status = RunStatus.FAILED
         try:
             results: list[TaskResult] = []
+            began: list[tuple[str, int]] = []
             while True:
                 with self.journal.batch():
+                    for node_id, attempt in began:
+                        self._began(node_id, attempt)
                     for result in results:
                         self._record(result)
                     self._due_retries()
@@ -157,6 +175,8 @@ class Driver:
                 if not self._attempting and not self._retries and not self._ready:
                     break
                 results = executor.wait(self._wait_timeout())
+                queuing = self._admission.queuing
+                began = queuing.take_started() if queuing is not None else []
             self._skip_pending("its inputs never arrived")
             failed = not self.settled
             status = RunStatus.FAILED if failed else RunStatus.FINISHED
@@ -197,26 +217,17 @@ class Driver:
             return max(0.0, min(_POLL_SECONDS, self._retries[0][0] - time.monotonic()))
         return _POLL_SECONDS
 
-    def _fits(self, need: Resources) -> bool:
-        if not self.executor.limits_concurrency or not self._attempting:
-            return True  # a step bigger than the machine still runs, alone
-        capacity = self.executor.capacity()
-        return (
-            self._in_use.cpus + need.cpus <= capacity.cpus
-            and self._in_use.gpus + need.gpus <= capacity.gpus
-            and (
-                not capacity.memory_bytes
-                or self._in_use.memory_bytes + need.memory_bytes <= capacity.memory_bytes
-            )
-        )
-
-    def _use(self, need: Resources, sign: int) -> None:
-        used = self._in_use
-        self._in_use = Resources(
-            cpus=max(0.0, used.cpus + sign * need.cpus),
-            gpus=max(0.0, used.gpus + sign * need.gpus),
-            memory=max(0, used.memory_bytes + sign * need.memory_bytes),
-        )
+    def _leader_for(self, need: Resources) -> _Attempting | None:
+        """A running attempt that a step needing ``need`` may queue behind."""
+        for attempting in self._attempting.values():
+            if (
+                attempting.handed_over
+                and attempting.behind is None
+                and not attempting.followed
+                and self._admission.may_follow(need, attempting.node.step)
+            ):
+                return attempting
+        return None
 
     @property
     def settled(self) -> bool:
@@ -229,10 +240,13 @@ class Driver:
         self._settle()
         while self._ready and not self._stopping:
             node = self.graph.nodes[self._ready[0]]
-            if not self._fits(node.step.options.resources):
+            need = node.step.options.resources
+            fits = self._admission.fits(need, anything_running=bool(self._attempting))
+            leader = None if fits else self._leader_for(need)
+            if not fits and leader is None:
                 return
             self._ready.popleft()
-            self._start(node)
+            self._start(node, behind=leader)
             self._settle()
             if self.executor.in_process and self._attempting:
                 # It runs in the wait that follows: record it before starting the next,
@@ -260,7 +274,7 @@ class Driver:
             Tag("mlflow.runName", node.id),
         ]
 
-    def _start(self, node: Node) -> None:
+    def _start(self, node: Node, *, behind: _Attempting | None = None) -> None:
         upstream = self._upstream_outputs(node)
         caching = self.cache and node.step.options.cache
         key = cache_key(node, upstream, split=sorted(self._split.get(node.id, ())))
@@ -320,19 +334,36 @@ class Driver:
             cache_status=status,
             cache_reason=reason,
             cache_components=key.components,
+            scheduled=behind is not None,
         )
         step = self.steps[node.id]
         step.run_id, step.cache_reason = info.run_id, reason
         attempting = _Attempting(node, info, time.monotonic())
         self._attempting[node.id] = attempting
-        self._use(node.step.options.resources, +1)
+        if behind is None:
+            self._admission.use(node.step.options.resources, +1)
+        else:
+            attempting.behind, behind.followed = behind.node.id, True
         self._submit(attempting)
+
+    def _began(self, node_id: str, attempt: int) -> None:
+        """An attempt queued behind another one started: now it runs, and uses what
+        that one used."""
+        attempting = self._attempting.get(node_id)
+        if attempting is None or attempting.attempt != attempt or attempting.behind is None:
+            return
+        attempting.behind, attempting.started = None, time.monotonic()
+        self._admission.use(attempting.node.step.options.resources, +1)
+        self.journal.begin_step(run_id=attempting.run.run_id, start_time=now_ms())
+        self._running(attempting)
 
     def _submit(self, attempting: _Attempting) -> None:
         node = attempting.node
         spec = TaskSpec(
             node_id=node.id,
-            run=attempting.run,
+            # A queued attempt's run is SCHEDULED in the store until it begins, and
+            # running when the step sees it.
+            run=dataclasses.replace(attempting.run, status=RunStatus.RUNNING),
             attempt=attempting.attempt,
             tracking_uri=self.worker_tracking_uri,
             fn=node.step.fn,
@@ -348,10 +379,19 @@ class Driver:
             # driver waits; a run served wholly from the cache never needs them.
             self.client.watch_run(self.pipeline_run_id)
             self._watching = True
-        step = self.steps[node.id]
+        attempting.handed_over, attempting.followed = True, False
+        if attempting.behind is None:
+            self._running(attempting)
+        self._outgoing.append((spec, node.step.options.resources, attempting.behind))
+
+    def _running(self, attempting: _Attempting) -> None:
+        step = self.steps[attempting.node.id]
         step.state, step.attempts = StepState.RUNNING, attempting.attempt
-        self._emit(StepEvent(node.id, StepState.RUNNING, attempting.run.run_id, attempting.attempt))
-        self._outgoing.append((spec, node.step.options.resources))
+        self._emit(
+            StepEvent(
+                attempting.node.id, StepState.RUNNING, attempting.run.run_id, attempting.attempt
+            )
+        )
 
     def _read_outputs(self, node: Node) -> dict[str, UpstreamOutputs]:
         """The refs ``node`` reads, by producer: only those, since they travel with every
@@ -374,13 +414,20 @@ class Driver:
 
     def _hand_over(self) -> None:
         outgoing, self._outgoing = self._outgoing, []
-        for spec, resources in outgoing:
-            self.executor.submit(spec, resources)
+        for spec, resources, behind in outgoing:
+            queuing = self._admission.queuing
+            if behind is not None and queuing is not None:
+                queuing.queue_behind(spec, resources, leader=behind)
+            else:
+                self.executor.submit(spec, resources)
 
     def _record(self, result: TaskResult) -> None:
         attempting = self._attempting.get(result.node_id)
         if attempting is None or attempting.attempt != result.attempt:
             return  # a late answer from an attempt already given up on
+        if attempting.behind is not None:  # it began and ended before the driver heard
+            self._began(attempting.node.id, attempting.attempt)
+        attempting.handed_over = False
         node = attempting.node
         step = self.steps[node.id]
         if result.ok:
@@ -396,9 +443,10 @@ class Driver:
             if self.executor.on_this_machine:
                 self._unflushed.extend(_local_files(result.outputs))
             del self._attempting[node.id]
-            self._use(node.step.options.resources, -1)
+            self._admission.use(node.step.options.resources, -1)
             step.state, step.outputs = StepState.DONE, {o.name: o for o in result.outputs}
             step.duration = time.monotonic() - attempting.started
+            self._admission.ran(node.step, result.seconds)
             self._emit(
                 StepEvent(node.id, StepState.DONE, result.run_id, attempting.attempt, step.duration)
             )
@@ -448,8 +496,8 @@ class Driver:
                 Tag("runwright.step.error", error[:_ERROR_TAG_LIMIT]),
             ],
         )
-        if self._attempting.pop(node.id, None) is not None:
-            self._use(node.step.options.resources, -1)
+        if self._attempting.pop(node.id, None) is not None and attempting.behind is None:
+            self._admission.use(node.step.options.resources, -1)
         step.state = StepState.FAILED if status is RunStatus.FAILED else StepState.KILLED
         step.error, step.duration = error, time.monotonic() - attempting.started
         self._emit(

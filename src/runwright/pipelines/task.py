@@ -12,6 +12,7 @@ import io
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
@@ -85,6 +86,8 @@ class TaskResult:
     error: str | None = None
     traceback: str | None = None
     timed_out: bool = False
+    #: How long the attempt took where it ran, storing its outputs included.
+    seconds: float = 0.0
 
 
 class _Tee(io.TextIOBase):
@@ -264,6 +267,7 @@ def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
     stdout = _Tee(sys.stdout if spec.echo else None)
     stderr = _Tee(sys.stderr if spec.echo else None)
     result = TaskResult(spec.node_id, spec.run.run_id, spec.attempt, ok=False)
+    began = time.monotonic()
     try:
         with (
             attached_run(Run(info=spec.run), client),
@@ -286,6 +290,7 @@ def execute(spec: TaskSpec, client: Client | None = None) -> TaskResult:
                 result.ok = True
             finally:
                 client.flush()
+                result.seconds = time.monotonic() - began
     except StepTimeoutError as exc:
         result.timed_out = True
         result.error = f"the step ran longer than its timeout of {spec.timeout:g} s"

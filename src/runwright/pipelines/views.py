@@ -44,7 +44,7 @@ _STATE_BY_STATUS = {
     RunStatus.FAILED.value: StepState.FAILED,
     RunStatus.KILLED.value: StepState.KILLED,
     RunStatus.RUNNING.value: StepState.RUNNING,
-    RunStatus.SCHEDULED.value: StepState.RUNNING,
+    RunStatus.SCHEDULED.value: StepState.PENDING,  # queued behind another step
 }
 
 

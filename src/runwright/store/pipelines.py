@@ -110,8 +110,14 @@ class StepJournal(ABC):
         cache_status: CacheStatus,
         cache_reason: str,
         cache_components: Mapping[str, Any],
+        scheduled: bool = False,
     ) -> RunInfo:
-        """Create a RUNNING step run nested in the pipeline run."""
+        """Create a RUNNING step run nested in the pipeline run (SCHEDULED if it is
+        queued to start later: `begin_step` then marks it running)."""
+
+    @abstractmethod
+    def begin_step(self, *, run_id: str, start_time: int) -> None:
+        """A SCHEDULED step run started: it is RUNNING since ``start_time``."""
 
     @abstractmethod
     def finish_step(

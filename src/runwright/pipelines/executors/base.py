@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from runwright.pipelines.task import TaskResult, TaskSpec
     from runwright.tracking.client import Client
 
-__all__ = ["Executor"]
+__all__ = ["Executor", "QueuingExecutor"]
 
 
 class Executor(ABC):
@@ -52,3 +52,23 @@ class Executor(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+
+class QueuingExecutor(Executor):
+    """An executor that can hold an attempt back behind another one, to start in its
+    place the moment it ends, with no round trip through the driver in between.
+
+    For short steps that round trip is most of the cost: each worker idles while the
+    driver records its last result and sends the next attempt. An attempt queued
+    behind a running one needs no more resources than that one (the driver sees to
+    it), so the machine never runs more than the driver allowed.
+    """
+
+    @abstractmethod
+    def queue_behind(self, spec: TaskSpec, resources: Resources, *, leader: str) -> None:
+        """Run ``spec`` after the running attempt of node ``leader``, in its place (or
+        at once, in the place it left, if that attempt has already ended)."""
+
+    @abstractmethod
+    def take_started(self) -> list[tuple[str, int]]:
+        """The (node id, attempt) of queued attempts that began since the last call."""

@@ -5,13 +5,17 @@ driver's threads or database connections) yet fast. Each worker holds a pipe to 
 driver and runs the attempts sent down it, one at a time, until the driver hangs up.
 
 The driver's loop is the only scheduler: it decides what runs (resources, retries,
-fail_fast) and this executor only moves attempts to idle workers and answers back,
+fail_fast) and this executor only moves attempts to workers and answers back,
 waiting on the workers' pipes in the driver's own thread. A pool with threads of its
 own would contend with the driver for the interpreter on every step; here nothing
 runs in the driver's process but the driver. Workers start as they are first needed
 (a chain of steps uses one, which imports the steps' libraries once), a step past its
 timeout has its worker killed, and a worker that dies fails its step and is replaced
 when next needed.
+
+A worker may also hold one attempt queued behind the one it runs (`queue_behind`):
+it starts the moment the first one answers, so a worker running short steps is not
+left idle while the driver records the last one and picks the next.
 
 Unlike plain multiprocessing, workers do not re-import the script that started the
 pipeline: step functions travel by value (cloudpickle), so the script needs no
@@ -32,7 +36,7 @@ from multiprocessing import context as mp_context
 from multiprocessing import spawn
 from typing import TYPE_CHECKING, Any
 
-from runwright.pipelines.executors.base import Executor
+from runwright.pipelines.executors.base import QueuingExecutor
 from runwright.pipelines.resources import Resources
 from runwright.pipelines.task import SpecPickler, TaskResult, TaskSpec, execute_pickled
 
@@ -102,10 +106,18 @@ def serve(connection: Connection) -> None:
             return
 
 
-class _Worker:
-    """One worker process, its end of the pipe, and the attempt it is running."""
+_Attempt = tuple[TaskSpec, bytes]
 
-    __slots__ = ("connection", "deadline", "process", "spec")
+
+def _deadline(spec: TaskSpec | None) -> float | None:
+    return None if spec is None or spec.timeout is None else time.monotonic() + spec.timeout
+
+
+class _Worker:
+    """One worker process, its end of the pipe, the attempt it is running and the one
+    queued behind it (already sent: the worker reads it as soon as it answers)."""
+
+    __slots__ = ("connection", "deadline", "next", "process", "spec")
 
     def __init__(self, context: mp_context.ForkServerContext) -> None:
         ours, theirs = context.Pipe(duplex=True)
@@ -115,16 +127,22 @@ class _Worker:
         theirs.close()  # so that the worker's death reads as end-of-file here
         self.connection = ours
         self.spec: TaskSpec | None = None
+        self.next: _Attempt | None = None
         self.deadline: float | None = None
 
     def begin(self, spec: TaskSpec, blob: bytes) -> None:
         self.connection.send_bytes(blob)
-        self.spec = spec
-        self.deadline = None if spec.timeout is None else time.monotonic() + spec.timeout
+        self.spec, self.deadline = spec, _deadline(spec)
+
+    def enqueue(self, attempt: _Attempt) -> None:
+        self.connection.send_bytes(attempt[1])
+        self.next = attempt
 
     def answer(self) -> TaskResult | str:
+        """The running attempt's answer; the queued one (if any) is now running."""
         answer: TaskResult | str = pickle.loads(self.connection.recv_bytes())
-        self.spec, self.deadline = None, None
+        self.spec = self.next[0] if self.next is not None else None
+        self.next, self.deadline = None, _deadline(self.spec)
         return answer
 
     def kill(self) -> None:
@@ -153,7 +171,7 @@ def _died(worker: _Worker, spec: TaskSpec) -> TaskResult:
     return _failed(spec, f"the worker process died (exit code {code}) running the step")
 
 
-class LocalExecutor(Executor):
+class LocalExecutor(QueuingExecutor):
     name = "local"
 
     def __init__(self, *, max_workers: int | None = None) -> None:
@@ -162,8 +180,11 @@ class LocalExecutor(Executor):
         self._context: mp_context.ForkServerContext | None = None
         self._idle: list[_Worker] = []
         self._busy: dict[Connection, _Worker] = {}
-        self._queued: deque[tuple[TaskSpec, bytes]] = deque()
+        #: Attempts waiting for a worker, and whether each is one queued behind
+        #: another, whose start the driver must hear of.
+        self._queued: deque[tuple[TaskSpec, bytes, bool]] = deque()
         self._answered: list[TaskResult] = []
+        self._started: list[tuple[str, int]] = []
         self._pickler = SpecPickler()
 
     def prepare(self, modules: Sequence[str]) -> None:
@@ -179,13 +200,35 @@ class LocalExecutor(Executor):
     # -- attempts --------------------------------------------------------------------
 
     def submit(self, spec: TaskSpec, resources: Resources) -> None:
+        blob = self._dumps(spec)
+        if blob is not None:
+            self._queued.append((spec, blob, False))
+            self._assign()
+
+    def queue_behind(self, spec: TaskSpec, resources: Resources, *, leader: str) -> None:
+        blob = self._dumps(spec)
+        if blob is None:
+            return
+        for worker in self._busy.values():
+            if worker.next is None and worker.spec is not None and worker.spec.node_id == leader:
+                try:
+                    worker.enqueue((spec, blob))
+                    return
+                except OSError:  # the worker died: its answer says so when collected
+                    break
+        self._queued.appendleft((spec, blob, True))
+        self._assign()
+
+    def take_started(self) -> list[tuple[str, int]]:
+        started, self._started = self._started, []
+        return started
+
+    def _dumps(self, spec: TaskSpec) -> bytes | None:
         try:
-            blob = self._pickler.dumps(spec)
+            return self._pickler.dumps(spec)
         except Exception as exc:  # e.g. an argument that cannot be sent to a worker
             self._answered.append(_failed(spec, f"{type(exc).__name__}: {exc}"))
-            return
-        self._queued.append((spec, blob))
-        self._assign()
+            return None
 
     def wait(self, timeout: float | None) -> list[TaskResult]:
         if not self._answered and self._busy:
@@ -210,12 +253,23 @@ class LocalExecutor(Executor):
         try:
             answer = worker.answer()
         except (EOFError, OSError):
+            self._requeue_next(worker)
             self._answered.append(_died(worker, spec))
             return
-        self._idle.append(worker)
+        if worker.spec is None:
+            self._idle.append(worker)
+        else:
+            self._busy[worker.connection] = worker
+            self._started.append((worker.spec.node_id, worker.spec.attempt))
         if isinstance(answer, str):
             answer = _failed(spec, answer)
         self._answered.append(answer)
+
+    def _requeue_next(self, worker: _Worker) -> None:
+        """The attempt queued on a worker that is gone starts on another, first."""
+        if worker.next is not None:
+            self._queued.appendleft((*worker.next, True))
+            worker.next = None
 
     def _expire_overdue(self) -> None:
         now = time.monotonic()
@@ -225,6 +279,7 @@ class LocalExecutor(Executor):
                 assert spec is not None
                 del self._busy[connection]
                 worker.kill()
+                self._requeue_next(worker)
                 self._answered.append(
                     _failed(
                         spec,
@@ -236,17 +291,21 @@ class LocalExecutor(Executor):
 
     def _assign(self) -> None:
         while self._queued and (self._idle or len(self._busy) < self._cpus):
-            spec, blob = self._queued.popleft()
+            spec, blob, queued_behind = self._queued.popleft()
             worker = self._idle.pop() if self._idle else self._launch()
-            if not worker.process.is_alive():  # it died while idle: a fresh one takes over
-                worker.kill()
-                worker = self._launch()
             try:
                 worker.begin(spec, blob)
-            except OSError:  # died just now: the attempt fails, as if it died running it
-                self._answered.append(_died(worker, spec))
-                continue
+            except OSError:  # it died while idle: a fresh one takes over
+                worker.kill()
+                worker = self._launch()
+                try:
+                    worker.begin(spec, blob)
+                except OSError:
+                    self._answered.append(_died(worker, spec))
+                    continue
             self._busy[worker.connection] = worker
+            if queued_behind:
+                self._started.append((spec.node_id, spec.attempt))
 
     def _launch(self) -> _Worker:
         if self._context is None:
@@ -259,11 +318,13 @@ class LocalExecutor(Executor):
         return _Worker(self._context)
 
     def cancel_running(self) -> list[TaskResult]:
-        cancelled = [_failed(spec, "cancelled") for spec, _blob in self._queued]
+        cancelled = [_failed(spec, "cancelled") for spec, _blob, _behind in self._queued]
         self._queued.clear()
         for worker in self._busy.values():
             assert worker.spec is not None
             cancelled.append(_failed(worker.spec, "cancelled"))
+            if worker.next is not None:
+                cancelled.append(_failed(worker.next[0], "cancelled"))
             worker.kill()
         self._busy.clear()
         return cancelled

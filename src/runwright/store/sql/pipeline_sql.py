@@ -60,6 +60,9 @@ _SQL: dict[str, str] = {
     "end_run": update_sql(
         RUNS, {"status": "status", "end_time": "end_time"}, where="run_id", key="target"
     ),
+    "begin_run": update_sql(
+        RUNS, {"status": "status", "start_time": "start_time"}, where="run_id", key="target"
+    ),
     "end_pipeline": update_sql(
         RUNS,
         {"status": "status", "end_time": "end_time", "heartbeat_time": "end_time"},

@@ -77,9 +77,11 @@ class SqlStepJournal(StepJournal):
         cache_reason: str,
         cache_components: Mapping[str, Any],
         cached_from_run_id: str | None,
+        scheduled: bool = False,
     ) -> RunInfo:
         # A step served from the cache is over the moment it is recorded.
         cached = cached_from_run_id is not None
+        status = RunStatus.SCHEDULED if scheduled else RunStatus.RUNNING
         info, row = new_run_row(
             run_id=run_id,
             experiment_id=self._experiment_id,
@@ -87,7 +89,7 @@ class SqlStepJournal(StepJournal):
             run_name=run_name,
             user_id=self._user_id,
             start_time=start_time,
-            status=RunStatus.FINISHED if cached else RunStatus.RUNNING,
+            status=RunStatus.FINISHED if cached else status,
             end_time=start_time if cached else None,
         )
         sql = self._sql
@@ -131,6 +133,7 @@ class SqlStepJournal(StepJournal):
         cache_status: CacheStatus,
         cache_reason: str,
         cache_components: Mapping[str, Any],
+        scheduled: bool = False,
     ) -> RunInfo:
         run_id = new_run_id()
         return self._connection.write(
@@ -148,8 +151,17 @@ class SqlStepJournal(StepJournal):
                 cache_reason=cache_reason,
                 cache_components=cache_components,
                 cached_from_run_id=None,
+                scheduled=scheduled,
             )
         )
+
+    def begin_step(self, *, run_id: str, start_time: int) -> None:
+        def work(connection: DirectConnection) -> None:
+            params = {"target": run_id, "status": RunStatus.RUNNING.value}
+            if not connection.execute(self._sql["begin_run"], {**params, "start_time": start_time}):
+                raise NotFoundError(f"no run with id {run_id!r}")
+
+        self._connection.write(work)
 
     def finish_step(
         self,
