@@ -283,7 +283,7 @@ class Driver:
         if caching:
             hit = self.journal.find_cached_step(cache_key=key.key)
             lost = None
-            if hit is not None and not all(map(output_available, hit.outputs.values())):
+            if hit is not None and not self._outputs_available(hit):
                 lost, hit = hit, None
             if hit is not None:
                 reason = f"same code, inputs and parameters as run {hit.run_id}"
@@ -393,6 +393,12 @@ class Driver:
             )
         )
 
+    def _outputs_available(self, step: StepRecord) -> bool:
+        """Through the tracking store's artifact repositories: a server's proxy wants
+        its credentials."""
+        opener = self.client.store.artifact_repository
+        return all(output_available(ref, open_root=opener) for ref in step.outputs.values())
+
     def _read_outputs(self, node: Node) -> dict[str, UpstreamOutputs]:
         """The refs ``node`` reads, by producer: only those, since they travel with every
         attempt (a producer of a mapped list holds a ref per item)."""
@@ -478,10 +484,8 @@ class Driver:
     def _fail(self, attempting: _Attempting, error: str, status: RunStatus) -> None:
         node = attempting.node
         step = self.steps[node.id]
-        from runwright.artifacts import ArtifactRepository
-
         if attempting.tracebacks:
-            ArtifactRepository(attempting.run.artifact_uri).write_text(
+            self.client.store.artifact_repository(attempting.run.artifact_uri).write_text(
                 "logs/traceback.txt", "\n".join(attempting.tracebacks)
             )
         self.journal.finish_step(

@@ -14,7 +14,7 @@ from runwright.entities.pipelines import RUN_TYPE_TAG, StepRecord
 from runwright.errors import InvalidArgumentError, InvalidStateError
 from runwright.pipelines.executors import Executor, make_executor
 from runwright.pipelines.graph import Const
-from runwright.pipelines.outputs import output_available
+from runwright.pipelines.outputs import RootOpener, output_available
 from runwright.pipelines.planner import param_values
 
 if TYPE_CHECKING:
@@ -266,7 +266,9 @@ def resume_pipeline_run(
                     cache=bool(options.get("cache", True)),
                     fail_fast=bool(options.get("fail_fast", False)),
                     on_event=on_event,
-                    completed=_completed_steps(store, journal),
+                    completed=_completed_steps(
+                        store, journal, open_root=client.store.artifact_repository
+                    ),
                 )
                 if record.status == RunStatus.FINISHED.value and driver.settled:
                     return driver.result(RunStatus.FINISHED)
@@ -292,7 +294,9 @@ def _journal(store: PipelineStore, run_id: str) -> Iterator[StepJournal]:
         journal.close()
 
 
-def _completed_steps(store: PipelineStore, journal: StepJournal) -> dict[str, StepRecord]:
+def _completed_steps(
+    store: PipelineStore, journal: StepJournal, *, open_root: RootOpener
+) -> dict[str, StepRecord]:
     """The steps a resumed run may keep: those that finished with their outputs still
     on disk (the driver keeps one only if it keeps everything upstream of it too: a
     step computed again may give another value). Steps left running by the dead
@@ -300,7 +304,7 @@ def _completed_steps(store: PipelineStore, journal: StepJournal) -> dict[str, St
     completed: dict[str, StepRecord] = {}
     for step in store.list_steps(pipeline_run_id=journal.pipeline_run_id):
         if step.status == RunStatus.FINISHED.value:
-            if all(map(output_available, step.outputs.values())):
+            if all(output_available(ref, open_root=open_root) for ref in step.outputs.values()):
                 completed[step.node_id] = step
         elif step.status in (RunStatus.RUNNING.value, RunStatus.SCHEDULED.value):
             journal.finish_step(

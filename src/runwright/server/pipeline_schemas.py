@@ -240,6 +240,13 @@ class StartStep(_StepStart):
     start_time: Millis
     cache_key: Hash | None = None
     cache_status: CacheStatus
+    #: Queued to start later (SCHEDULED) rather than running now.
+    scheduled: bool = False
+
+
+class BeginStep(JournalCall):
+    run_id: RunId
+    start_time: Millis
 
 
 class RecordCachedStep(_StepStart, _Reads):

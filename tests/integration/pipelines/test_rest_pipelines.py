@@ -217,12 +217,6 @@ def test_resume_keeps_the_steps_that_finished(server_uri: str, journal: str) -> 
     assert defs.executions(journal).count("explode") == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Driver._fail (pipelines/driver.py) writes the traceback with "
-    "ArtifactRepository(run.artifact_uri), which takes mlflow-artifacts:/... for a local "
-    "folder; it should use client.store.artifact_repository",
-)
 def test_a_failed_steps_traceback_is_kept_on_the_server(server_uri: str, journal: str) -> None:
     failed = defs.failing.run(journal=journal, executor="inline")
     client = Client(server_uri)

@@ -64,7 +64,12 @@ def step_journal(store: PipelineStore, pipeline_run_id: str) -> Iterator[StepJou
 
 
 def _start(
-    journal: StepJournal, *, node_id: str = "n", cache_key: str | None = "key-1", time: int = 2_000
+    journal: StepJournal,
+    *,
+    node_id: str = "n",
+    cache_key: str | None = "key-1",
+    time: int = 2_000,
+    scheduled: bool = False,
 ) -> RunInfo:
     return journal.start_step(
         run_name=node_id,
@@ -77,6 +82,7 @@ def _start(
         cache_status=CacheStatus.MISS,
         cache_reason="no earlier run of this step",
         cache_components=COMPONENTS,
+        scheduled=scheduled,
     )
 
 
@@ -145,6 +151,22 @@ def test_a_started_step_is_a_running_run_nested_in_the_pipeline_run(
     assert run.data.tags[PARENT_RUN_TAG] == pipeline_run_id
     assert run.data.params == {"x": "1"}
     assert run.info.artifact_uri == info.artifact_uri
+
+
+def test_a_queued_step_is_scheduled_until_it_begins_then_runs_from_then(
+    client: Client, step_journal: StepJournal
+) -> None:
+    info = _start(step_journal, scheduled=True)
+    assert info.status is RunStatus.SCHEDULED
+    assert client.get_run(info.run_id).info.status is RunStatus.SCHEDULED
+    step_journal.begin_step(run_id=info.run_id, start_time=2_500)
+    began = client.get_run(info.run_id).info
+    assert (began.status, began.start_time) == (RunStatus.RUNNING, 2_500)
+
+
+def test_beginning_an_unknown_step_raises_not_found(step_journal: StepJournal) -> None:
+    with pytest.raises(NotFoundError):
+        step_journal.begin_step(run_id="f" * 32, start_time=2_500)
 
 
 def test_a_finished_step_has_its_outputs_inputs_and_tags(

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query
 
 from runwright.server.dependencies import PipelineStoreDep
 from runwright.server.pipeline_schemas import (
+    BeginStep,
     CacheKeyQuery,
     Checkpoint,
     CreatePipelineRun,
@@ -140,8 +141,16 @@ def start_step(body: StartStep, store: PipelineStoreDep) -> dict[str, Any]:
             cache_status=body.cache_status,
             cache_reason=body.cache_reason,
             cache_components=body.cache_components,
+            scheduled=body.scheduled,
         )
     return {"run_info": run_info_json(info)}
+
+
+@router.post("/journal/begin-step")
+def begin_step(body: BeginStep, store: PipelineStoreDep) -> dict[str, Any]:
+    with _journal(store, body) as journal:
+        journal.begin_step(run_id=body.run_id, start_time=body.start_time)
+    return {}
 
 
 @router.post("/journal/finish-step")

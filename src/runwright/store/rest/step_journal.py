@@ -61,6 +61,7 @@ class RestStepJournal(StepJournal):
         cache_status: CacheStatus,
         cache_reason: str,
         cache_components: Mapping[str, Any],
+        scheduled: bool = False,
     ) -> RunInfo:
         answer = self._post(
             "start-step",
@@ -75,9 +76,13 @@ class RestStepJournal(StepJournal):
                 "cache_status": cache_status.value,
                 "cache_reason": cache_reason,
                 "cache_components": dict(cache_components),
+                "scheduled": scheduled,
             },
         )
         return run_info_from_json(answer["run_info"])
+
+    def begin_step(self, *, run_id: str, start_time: int) -> None:
+        self._post("begin-step", {"run_id": run_id, "start_time": start_time})
 
     def finish_step(
         self,
