@@ -20,8 +20,7 @@ from runwright.errors import InvalidArgumentError
 from runwright.server.schemas import INT64_MAX, ExperimentId, Millis, Text
 from runwright.store.pipelines_json import (
     blob_from_json,
-    output_ref_from_json,
-    step_input_from_json,
+    flat_from_json,
     step_record_from_json,
     tags_from_json,
 )
@@ -81,7 +80,7 @@ class OutputRefIn(_Item):
     producer_run_id: RunId
 
     def entity(self) -> OutputRef:
-        return output_ref_from_json(self.model_dump())
+        return flat_from_json(OutputRef, self.model_dump())
 
 
 class StepInputIn(_Item):
@@ -92,7 +91,7 @@ class StepInputIn(_Item):
     output_name: Name
 
     def entity(self) -> StepInput:
-        return step_input_from_json(self.model_dump())
+        return flat_from_json(StepInput, self.model_dump())
 
 
 class _Reads(_Item):

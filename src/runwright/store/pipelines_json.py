@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from runwright.entities import Tag
 from runwright.entities.pipelines import (
@@ -24,17 +25,17 @@ from runwright.entities.pipelines import (
 )
 from runwright.errors import InvalidArgumentError
 
+Flat = OutputRef | StepInput | LineageEdge
+F = TypeVar("F", OutputRef, StepInput, LineageEdge)
+_CASTS: dict[str, Callable[[Any], Any]] = {"str": str, "int": int}
+
 __all__ = [
     "blob_from_json",
     "blob_to_json",
-    "lineage_edge_from_json",
-    "lineage_edge_to_json",
-    "output_ref_from_json",
-    "output_ref_to_json",
+    "flat_from_json",
+    "flat_to_json",
     "pipeline_run_from_json",
     "pipeline_run_to_json",
-    "step_input_from_json",
-    "step_input_to_json",
     "step_record_from_json",
     "step_record_to_json",
     "tags_from_json",
@@ -61,46 +62,18 @@ def tags_from_json(items: Iterable[Mapping[str, Any]]) -> list[Tag]:
     return [Tag(str(item["key"]), str(item.get("value", ""))) for item in items]
 
 
-def output_ref_to_json(ref: OutputRef) -> dict[str, Any]:
-    return {
-        "name": ref.name,
-        "uri": ref.uri,
-        "serializer": ref.serializer,
-        "content_hash": ref.content_hash,
-        "size": ref.size,
-        "producer_run_id": ref.producer_run_id,
-    }
+def flat_to_json(item: Flat) -> dict[str, Any]:
+    """A record whose fields are all strings and integers (an output ref, a step input,
+    a lineage edge): an object of its fields by name."""
+    return {name: getattr(item, name) for name in _field_types(type(item))}
 
 
-def output_ref_from_json(data: Mapping[str, Any]) -> OutputRef:
-    return OutputRef(
-        name=str(data["name"]),
-        uri=str(data["uri"]),
-        serializer=str(data["serializer"]),
-        content_hash=str(data["content_hash"]),
-        size=int(data["size"]),
-        producer_run_id=str(data["producer_run_id"]),
-    )
+def flat_from_json(kind: type[F], data: Mapping[str, Any]) -> F:
+    return kind(**{name: cast(data[name]) for name, cast in _field_types(kind).items()})
 
 
-def step_input_to_json(item: StepInput) -> dict[str, Any]:
-    return {
-        "arg": item.arg,
-        "position": item.position,
-        "content_hash": item.content_hash,
-        "producer_run_id": item.producer_run_id,
-        "output_name": item.output_name,
-    }
-
-
-def step_input_from_json(data: Mapping[str, Any]) -> StepInput:
-    return StepInput(
-        arg=str(data["arg"]),
-        position=int(data["position"]),
-        content_hash=str(data["content_hash"]),
-        producer_run_id=str(data["producer_run_id"]),
-        output_name=str(data["output_name"]),
-    )
+def _field_types(kind: type[Flat]) -> dict[str, Callable[[Any], Any]]:
+    return {f.name: _CASTS[str(f.type)] for f in fields(kind)}
 
 
 def step_record_to_json(step: StepRecord) -> dict[str, Any]:
@@ -119,13 +92,13 @@ def step_record_to_json(step: StepRecord) -> dict[str, Any]:
         "cache_reason": step.cache_reason,
         "cached_from_run_id": step.cached_from_run_id,
         "cache_components": dict(step.cache_components),
-        "outputs": [output_ref_to_json(ref) for ref in step.outputs.values()],
-        "inputs": [step_input_to_json(item) for item in step.inputs],
+        "outputs": [flat_to_json(ref) for ref in step.outputs.values()],
+        "inputs": [flat_to_json(item) for item in step.inputs],
     }
 
 
 def step_record_from_json(data: Mapping[str, Any]) -> StepRecord:
-    outputs = [output_ref_from_json(item) for item in data.get("outputs") or ()]
+    outputs = [flat_from_json(OutputRef, item) for item in data.get("outputs") or ()]
     return StepRecord(
         run_id=str(data["run_id"]),
         pipeline_run_id=str(data["pipeline_run_id"]),
@@ -142,7 +115,7 @@ def step_record_from_json(data: Mapping[str, Any]) -> StepRecord:
         cached_from_run_id=_optional_str(data.get("cached_from_run_id")),
         cache_components=dict(data.get("cache_components") or {}),
         outputs={ref.name: ref for ref in outputs},
-        inputs=tuple(step_input_from_json(item) for item in data.get("inputs") or ()),
+        inputs=tuple(flat_from_json(StepInput, item) for item in data.get("inputs") or ()),
     )
 
 
@@ -173,26 +146,6 @@ def pipeline_run_from_json(data: Mapping[str, Any]) -> PipelineRunRecord:
         status=str(data["status"]),
         start_time=int(data["start_time"]),
         end_time=_optional_int(data.get("end_time")),
-    )
-
-
-def lineage_edge_to_json(edge: LineageEdge) -> dict[str, Any]:
-    return {
-        "producer_run_id": edge.producer_run_id,
-        "output_name": edge.output_name,
-        "content_hash": edge.content_hash,
-        "consumer_run_id": edge.consumer_run_id,
-        "arg": edge.arg,
-    }
-
-
-def lineage_edge_from_json(data: Mapping[str, Any]) -> LineageEdge:
-    return LineageEdge(
-        producer_run_id=str(data["producer_run_id"]),
-        output_name=str(data["output_name"]),
-        content_hash=str(data["content_hash"]),
-        consumer_run_id=str(data["consumer_run_id"]),
-        arg=str(data["arg"]),
     )
 
 

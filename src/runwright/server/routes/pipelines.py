@@ -38,7 +38,7 @@ from runwright.server.pipeline_schemas import (
 from runwright.server.rendering import run_info_json
 from runwright.store.pipelines import PipelineStore, StepJournal
 from runwright.store.pipelines_json import (
-    lineage_edge_to_json,
+    flat_to_json,
     pipeline_run_to_json,
     step_record_to_json,
 )
@@ -114,7 +114,7 @@ def lineage_edges(body: LineageQuery, store: PipelineStoreDep) -> dict[str, Any]
         consumer_run_ids=body.consumer_run_ids,
         content_hashes=body.content_hashes,
     )
-    return {"edges": [lineage_edge_to_json(edge) for edge in edges]}
+    return {"edges": [flat_to_json(edge) for edge in edges]}
 
 
 # -- the step journal of a running pipeline ----------------------------------------------

@@ -14,7 +14,7 @@ from runwright.entities.pipelines import LineageEdge, PipelineRunRecord, StepRec
 from runwright.store.pipelines import PipelineStore, StepJournal
 from runwright.store.pipelines_json import (
     blob_to_json,
-    lineage_edge_from_json,
+    flat_from_json,
     pipeline_run_from_json,
     step_record_from_json,
     tags_to_json,
@@ -114,4 +114,4 @@ class RestPipelines(PipelineStore):
     def _lineage_edges(self, body: Mapping[str, list[str]]) -> list[LineageEdge]:
         # A body, not a query string: a lineage walk may ask about many runs at once.
         answer = self._http.post(f"{PIPELINES}/lineage/edges", body)
-        return [lineage_edge_from_json(item) for item in answer.get("edges", ())]
+        return [flat_from_json(LineageEdge, item) for item in answer.get("edges", ())]

@@ -10,8 +10,7 @@ from runwright.entities import RunInfo, RunStatus, Tag
 from runwright.entities.pipelines import CacheStatus, OutputRef, StepInput, StepRecord
 from runwright.store.pipelines import StepJournal
 from runwright.store.pipelines_json import (
-    output_ref_to_json,
-    step_input_to_json,
+    flat_to_json,
     step_record_from_json,
     step_record_to_json,
     tags_to_json,
@@ -102,8 +101,8 @@ class RestStepJournal(StepJournal):
                 "status": status.value,
                 "end_time": end_time,
                 "attempts": attempts,
-                "outputs": [output_ref_to_json(ref) for ref in outputs],
-                "inputs": [step_input_to_json(item) for item in inputs],
+                "outputs": [flat_to_json(ref) for ref in outputs],
+                "inputs": [flat_to_json(item) for item in inputs],
                 "tags": tags_to_json(tags),
             },
         )
@@ -136,7 +135,7 @@ class RestStepJournal(StepJournal):
                 "cache_reason": cache_reason,
                 "cache_components": dict(cache_components),
                 "cached_from": step_record_to_json(cached_from),
-                "inputs": [step_input_to_json(item) for item in inputs],
+                "inputs": [flat_to_json(item) for item in inputs],
             },
         )
         return str(answer["run_id"])
