@@ -100,13 +100,14 @@ class _BodyTooLargeError(HTTPException):
 
 
 class _JsonBodyGuard:
-    """The MLflow API's JSON bodies: refuse one over MAX_JSON_BODY, by its Content-Length
-    before reading or, for a chunked body, as soon as the bytes read pass the limit; and
-    read an empty JSON body as `{}`, as MLflow does. Other paths (artifact files under
-    /api/2.0/mlflow-artifacts, say) pass untouched."""
+    """The JSON bodies of MLflow's API and Runwright's own: refuse one over
+    MAX_JSON_BODY, by its Content-Length before reading or, for a chunked body, as soon
+    as the bytes read pass the limit; and read an empty JSON body as `{}`, as MLflow
+    does. Other paths (artifact files under /api/2.0/mlflow-artifacts, say) pass
+    untouched."""
 
     # The trailing slash keeps /api/2.0/mlflow-artifacts out.
-    _PATHS = tuple(f"{prefix}/" for prefix in API_PREFIXES)
+    _PATHS = tuple(f"{prefix}/" for prefix in (*API_PREFIXES, "/api/2.0/runwright"))
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

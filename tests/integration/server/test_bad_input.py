@@ -558,6 +558,18 @@ def test_a_body_over_the_limit_is_refused_by_its_length(server: Server) -> None:
     assert server.dump() == before
 
 
+def test_a_runwright_api_body_over_the_limit_is_refused_by_its_length(server: Server) -> None:
+    before = server.dump()
+    body = json.dumps({"pipeline_name": "p", "graph": {"nodes": ["x" * (MAX_JSON_BODY + 1)]}})
+
+    response = server.http.post(
+        "/api/2.0/runwright/pipelines/runs/create", content=body.encode(), headers=JSON
+    )
+
+    assert (response.status_code, _code(response)) == (413, "REQUEST_LIMIT_EXCEEDED")
+    assert server.dump() == before
+
+
 def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(server: Server) -> None:
     before = server.dump()
 
