@@ -16,7 +16,10 @@ from runwright.entities import Run
 from runwright.pipelines.executors.local import LocalExecutor
 from runwright.pipelines.outputs import load_output
 from runwright.pipelines.resources import Resources
+from runwright.pipelines.result import StepState
+from runwright.pipelines.session import pipeline_store
 from runwright.pipelines.task import TaskResult, TaskSpec
+from runwright.pipelines.views import step_state
 from runwright.tracking.client import Client
 from tests.integration.pipelines.test_local_executor import (
     _results,
@@ -197,6 +200,8 @@ def test_a_queued_step_is_scheduled_until_it_really_starts(tmp_path: Path, hold:
         time.sleep(0.01)
     assert steps["held-2"].info.status.value == "RUNNING"
     assert steps["held-3"].info.status.value == "SCHEDULED"
+    queued = pipeline_store(client).get_step(run_id=steps["held-3"].info.run_id)
+    assert step_state(queued, pipeline_status="RUNNING") is StepState.PENDING
     released = now_ms()
     hold.unlink()
     thread.join(60)
