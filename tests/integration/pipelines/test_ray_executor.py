@@ -12,6 +12,7 @@ import pytest
 
 from runwright.pipelines.result import PipelineResult, StepState
 from runwright.tracking.client import Client
+from tests.fixtures.rest_server import InProcessServer
 from tests.integration.pipelines import ray_pipeline_defs as defs
 
 pytestmark = pytest.mark.slow
@@ -153,3 +154,20 @@ def test_a_step_waiting_for_ray_cpus_is_not_charged_the_wait_against_its_timeout
     )
     assert result.status == "FINISHED", {n: s.error for n, s in result.steps.items()}
     assert result.output == [0, 1, 2]
+
+
+def test_a_pipeline_on_ray_records_to_a_tracking_server(
+    fan_out_run: tuple[PipelineResult, str], rest_server: InProcessServer
+) -> None:
+    """Ray's workers reach the server alone: step runs through its REST API, outputs
+    through its artifact proxy."""
+    result = defs.fan_out_in.run(
+        executor="ray", tracking_uri=rest_server.url, items=[1, 2, 3], offset=10
+    )
+    assert result.status == "FINISHED"
+    assert result.output == fan_out_run[0].output
+    refs = [ref for step in result.steps.values() for ref in step.outputs.values()]
+    assert refs and all(ref.uri.startswith(rest_server.url) for ref in refs)
+    runs = step_runs(result, rest_server.url)
+    assert len(runs) == len(result.steps)
+    assert {run.info.status.value for run in runs.values()} == {"FINISHED"}
