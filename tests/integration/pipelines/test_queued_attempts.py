@@ -147,6 +147,22 @@ def one_fails(hold_file: str):
     ]
 
 
+@rw.step(retries=1, retry_delay=0.2)
+def fails_once(name: str, folder: str) -> str:
+    """Fails its first attempt when named ``a``, after a mark that it ran."""
+    mark = Path(folder, f"{name}.ran")
+    first = not mark.exists()
+    mark.touch()
+    if name == "a" and first:
+        raise RuntimeError("first attempt fails")
+    return name
+
+
+@rw.pipeline
+def one_retries(folder: str):
+    return [fails_once("w", folder), fails_once("a", folder), fails_once("b", folder)]
+
+
 @rw.step(resources=rw.Resources(cpus=2))
 def wide(name: str, hold_file: str) -> str:
     return held.fn(name, hold_file)
@@ -260,3 +276,18 @@ def test_a_step_is_not_queued_behind_one_that_ran_long(tmp_path: Path, hold: Pat
     thread.join(60)
     [result] = done
     assert result.status == "FINISHED"  # type: ignore[attr-defined]
+
+
+def test_a_step_queued_behind_one_that_fails_and_retries_runs_and_so_does_the_retry(
+    tmp_path: Path,
+) -> None:
+    result = one_retries.run(folder=str(tmp_path), executor="local", max_workers=1)
+    assert result.status == "FINISHED"
+    assert result.output == ["w", "a", "b"]
+    assert [result.steps[n].attempts for n in ("fails_once", "fails_once-2", "fails_once-3")] == [
+        1,
+        2,
+        1,
+    ]
+    runs = _steps_of_running_pipeline(Client())
+    assert {run.info.status.value for run in runs.values()} == {"FINISHED"}
