@@ -88,7 +88,9 @@ def store_outputs(
     if local_root is not None:
         # Absolute, as ArtifactRepository makes a plain root: the refs outlive this cwd.
         folder = local_root.absolute() / OUTPUTS_FOLDER
-        folder.mkdir(parents=True, exist_ok=True)
+        # Not Path.mkdir(parents=True): it tries each missing level first and fails,
+        # two wasted mkdir calls per step for a new run's artifacts/outputs/ folder.
+        os.makedirs(folder, exist_ok=True)
         for name, value in values.items():
             # Written under the artifact store's own partial prefix (listings and
             # downloads skip it, so a worker killed mid-write leaves nothing that looks
