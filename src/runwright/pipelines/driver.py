@@ -87,9 +87,6 @@ class _Attempting:
     tracebacks: list[str] = field(default_factory=list)
     #: The node whose attempt this one is queued behind (None once it runs).
     behind: str | None = None
-    #: Whether this attempt is with the executor, and one is queued behind it.
-    handed_over: bool = False
-    followed: bool = False
 
 
 class Driver:
@@ -218,12 +215,15 @@ class Driver:
         return _POLL_SECONDS
 
     def _leader_for(self, need: Resources) -> _Attempting | None:
-        """A running attempt that a step needing ``need`` may queue behind."""
-        for attempting in self._attempting.values():
+        """A running attempt that a step needing ``need`` may queue behind: not one
+        waiting to be retried, queued itself, or already with one queued behind it."""
+        waiting = {node_id for _due, node_id in self._retries}
+        followed = {a.behind for a in self._attempting.values() if a.behind is not None}
+        for node_id, attempting in self._attempting.items():
             if (
-                attempting.handed_over
-                and attempting.behind is None
-                and not attempting.followed
+                attempting.behind is None
+                and node_id not in waiting
+                and node_id not in followed
                 and self._admission.may_follow(need, attempting.node.step)
             ):
                 return attempting
@@ -343,7 +343,7 @@ class Driver:
         if behind is None:
             self._admission.use(node.step.options.resources, +1)
         else:
-            attempting.behind, behind.followed = behind.node.id, True
+            attempting.behind = behind.node.id
         self._submit(attempting)
 
     def _began(self, node_id: str, attempt: int) -> None:
@@ -361,9 +361,7 @@ class Driver:
         node = attempting.node
         spec = TaskSpec(
             node_id=node.id,
-            # A queued attempt's run is SCHEDULED in the store until it begins, and
-            # running when the step sees it.
-            run=dataclasses.replace(attempting.run, status=RunStatus.RUNNING),
+            run=_as_running(attempting.run),
             attempt=attempting.attempt,
             tracking_uri=self.worker_tracking_uri,
             fn=node.step.fn,
@@ -379,7 +377,6 @@ class Driver:
             # driver waits; a run served wholly from the cache never needs them.
             self.client.watch_run(self.pipeline_run_id)
             self._watching = True
-        attempting.handed_over, attempting.followed = True, False
         if attempting.behind is None:
             self._running(attempting)
         self._outgoing.append((spec, node.step.options.resources, attempting.behind))
@@ -420,8 +417,8 @@ class Driver:
 
     def _hand_over(self) -> None:
         outgoing, self._outgoing = self._outgoing, []
+        queuing = self._admission.queuing
         for spec, resources, behind in outgoing:
-            queuing = self._admission.queuing
             if behind is not None and queuing is not None:
                 queuing.queue_behind(spec, resources, leader=behind)
             else:
@@ -433,7 +430,6 @@ class Driver:
             return  # a late answer from an attempt already given up on
         if attempting.behind is not None:  # it began and ended before the driver heard
             self._began(attempting.node.id, attempting.attempt)
-        attempting.handed_over = False
         node = attempting.node
         step = self.steps[node.id]
         if result.ok:
@@ -692,6 +688,16 @@ class Driver:
         if self.on_event is not None:
             for event in events:
                 self.on_event(event)
+
+
+def _as_running(run: RunInfo) -> RunInfo:
+    """A queued attempt's run is SCHEDULED in the store until it begins, and running
+    when the step sees it."""
+    return (
+        run
+        if run.status is RunStatus.RUNNING
+        else dataclasses.replace(run, status=RunStatus.RUNNING)
+    )
 
 
 def _mapped_refs(node: Node) -> set[str]:

@@ -28,6 +28,7 @@ from runwright.tracking.validation import MAX_KEY, MAX_PARAM_VALUE, MAX_TAG_VALU
 
 __all__ = [
     "MAX_IDS_PER_LIST",
+    "BeginStep",
     "CacheKeyQuery",
     "Checkpoint",
     "CreatePipelineRun",
