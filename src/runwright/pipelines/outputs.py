@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping
@@ -150,10 +149,7 @@ def load_output(ref: OutputRef, *, open_root: RootOpener = artifact_repository_f
         return load_value(local, ref.serializer)
     folder, name = _split(ref.uri)
     with tempfile.TemporaryDirectory(prefix="runwright-inputs-") as temp_dir:
-        target = Path(temp_dir) / name
-        with open_root(folder).open(name) as source, open(target, "wb") as sink:
-            shutil.copyfileobj(source, sink, _CHUNK)
-        return load_value(target, ref.serializer)
+        return load_value(open_root(folder).download(name, temp_dir), ref.serializer)
 
 
 def _split(uri: str) -> tuple[str, str]:
