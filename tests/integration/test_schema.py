@@ -123,3 +123,39 @@ def test_a_store_created_by_another_process_mid_open_is_accepted(
     with database.engine.connect() as connection:
         assert current_revision(connection) == HEAD_REVISION
     store.close()
+
+
+def test_processes_opening_a_store_at_once_all_get_its_default_experiment(
+    postgres_url: str,
+) -> None:
+    """A server's workers open a new store together: each may find no default
+    experiment and insert it; the ones that lose that race must open the store too."""
+    import threading
+
+    open_store(postgres_url, Settings()).close()
+    database = Database(postgres_url, sqlite_busy_timeout=5.0)
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(text('DELETE FROM "experiments" WHERE "experiment_id" = 0'))
+    finally:
+        database.dispose()
+    start, errors = threading.Barrier(6), []
+
+    def open_once() -> None:
+        start.wait()
+        try:
+            open_store(postgres_url, Settings()).close()
+        except Exception as exc:
+            errors.append(exc)
+
+    openers = [threading.Thread(target=open_once) for _ in range(6)]
+    for opener in openers:
+        opener.start()
+    for opener in openers:
+        opener.join(60)
+    assert errors == []
+    store = open_store(postgres_url, Settings())
+    try:
+        assert store.get_experiment(experiment_id="0").name == "Default"
+    finally:
+        store.close()

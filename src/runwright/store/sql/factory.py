@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from runwright._host import now_ms
 from runwright.entities import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, LifecycleStage
@@ -141,11 +141,7 @@ def _ensure_default_experiment(database: Database, artifact_root: str) -> None:
     # Driver SQL, not `session.get`: the first ORM query sets up every mapper (~15 ms)
     # and compiling a statement costs more than running it, which a run that needs
     # neither (a cached pipeline rerun) should not pay.
-    with database.engine.connect() as connection:
-        found = connection.exec_driver_sql(
-            f'SELECT 1 FROM "experiments" WHERE "experiment_id" = {int(DEFAULT_EXPERIMENT_ID)}'
-        ).first()
-    if found is not None:
+    if _has_default_experiment(database):
         return
     now = now_ms()
     row = {
@@ -157,4 +153,18 @@ def _ensure_default_experiment(database: Database, artifact_root: str) -> None:
         "last_update_time": now,
     }
     statement = upsert(database.dialect, ExperimentRow, keys=("experiment_id",))
-    database.run_write(lambda session: session.execute(statement, [row]))
+    try:
+        database.run_write(lambda session: session.execute(statement, [row]))
+    except IntegrityError:
+        # Several processes opening a new store at once (a server's workers): on
+        # PostgreSQL the loser of the race trips over the unique name, not the id.
+        if not _has_default_experiment(database):
+            raise
+
+
+def _has_default_experiment(database: Database) -> bool:
+    with database.engine.connect() as connection:
+        found = connection.exec_driver_sql(
+            f'SELECT 1 FROM "experiments" WHERE "experiment_id" = {int(DEFAULT_EXPERIMENT_ID)}'
+        ).first()
+    return found is not None
